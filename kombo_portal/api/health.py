@@ -1,0 +1,35 @@
+"""`GET /healthz`: is this instance able to serve? For load balancers and uptime checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from kombo_portal.db.engine import check_database
+
+logger = logging.getLogger(__name__)
+
+
+def health_route(get_engine: Callable[[], Engine]) -> Route:
+    async def healthz(_request: Request) -> JSONResponse:
+        try:
+            # Database drivers block; keep the event loop free for other requests.
+            await run_in_threadpool(check_database, get_engine())
+        except Exception as error:
+            logger.warning("Health check: database unavailable: %s", type(error).__name__)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unavailable"},
+                status_code=503,
+                headers={"Cache-Control": "no-store"},
+            )
+        return JSONResponse(
+            {"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"}
+        )
+
+    return Route("/healthz", healthz, methods=["GET"])

@@ -1,0 +1,31 @@
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from kombo_portal.db.engine import check_database, create_database_engine, normalise_database_url
+
+
+def test_plain_postgresql_urls_use_psycopg_3():
+    assert normalise_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_database_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_database_url("sqlite:///x.db").drivername == "sqlite"
+
+
+def test_sqlite_file_gets_its_folder_and_enforces_foreign_keys(tmp_path):
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'nested' / 'portal.db'}")
+
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert (tmp_path / "nested" / "portal.db").exists()
+
+
+def test_check_database_answers_on_a_working_database(empty_engine):
+    check_database(empty_engine)
+
+
+def test_check_database_raises_when_the_server_is_unreachable():
+    engine = create_database_engine("postgresql://nobody@127.0.0.1:1/nothing")
+
+    with pytest.raises(OperationalError):
+        check_database(engine)

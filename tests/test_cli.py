@@ -1,0 +1,47 @@
+import subprocess
+import sys
+
+from sqlalchemy import inspect
+
+from kombo_portal.config import PROJECT_ROOT
+from kombo_portal.db.engine import create_database_engine
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kombo_portal", *args],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_ENV_FILE": "", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_migrate_creates_the_tables(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    result = run_cli("migrate", env={"REFLEX_DB_URL": url})
+
+    assert result.returncode == 0, result.stderr
+    assert "organisation" in inspect(create_database_engine(url)).get_table_names()
+
+
+def test_invalid_settings_stop_with_a_one_line_error_and_change_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    result = run_cli("migrate", env={"REFLEX_DB_URL": url, "KOMBO_API_KEY": "ks_prod_x"})
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: KOMBO_WEBHOOK_SECRET: required when KOMBO_API_KEY is set "
+        "(copy it from Kombo's dashboard, Webhooks)"
+    ]
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_check_reports_the_mode():
+    result = run_cli("check", env={})
+
+    assert result.returncode == 0
+    assert "sandbox" in result.stdout

@@ -1,0 +1,131 @@
+from pathlib import Path
+
+import pytest
+
+from kombo_portal.config import (
+    DEFAULT_DATABASE_URL,
+    PROJECT_ROOT,
+    SANDBOX_WEBHOOK_SECRET,
+    IntegrationCategory,
+    Settings,
+    SettingsError,
+    env_file_path,
+)
+
+REAL_MODE = {
+    "KOMBO_API_KEY": "ks_prod_abcdef",
+    "KOMBO_WEBHOOK_SECRET": "whsec_real",
+    "PORTAL_SECRET_KEY": "k" * 40,
+}
+
+
+def settings_from(**environ: str) -> Settings:
+    return Settings.from_environment(environ)
+
+
+def test_defaults_run_in_sandbox_mode_with_sqlite():
+    settings = settings_from()
+
+    assert settings.sandbox_mode
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.redis_url is None
+    assert settings.portal_categories == (IntegrationCategory.HRIS, IntegrationCategory.ATS)
+    assert settings.webhook_secrets == (SANDBOX_WEBHOOK_SECRET,)
+    assert settings.kombo_api_base_url == "https://api.kombo.dev/v1"
+
+
+def test_blank_values_mean_the_default():
+    settings = settings_from(KOMBO_API_KEY="", REFLEX_DB_URL=" ", REFLEX_REDIS_URL="")
+
+    assert settings.sandbox_mode
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("region", "base_url"),
+    [
+        ("eu", "https://api.kombo.dev/v1"),
+        ("us", "https://api.us.kombo.dev/v1"),
+        ("ca", "https://api.ca.kombo.dev/v1"),
+    ],
+)
+def test_region_chooses_the_kombo_base_url(region, base_url):
+    assert settings_from(KOMBO_REGION=region).kombo_api_base_url == base_url
+
+
+def test_explicit_base_url_wins_over_region():
+    settings = settings_from(KOMBO_REGION="us", KOMBO_API_BASE_URL="http://127.0.0.1:9000/v1/")
+
+    assert settings.kombo_api_base_url == "http://127.0.0.1:9000/v1"
+
+
+def test_real_mode_with_all_secrets_is_valid():
+    settings = settings_from(**REAL_MODE, KOMBO_WEBHOOK_SECRET_PREVIOUS="whsec_old")
+
+    assert not settings.sandbox_mode
+    assert settings.webhook_secrets == ("whsec_real", "whsec_old")
+    assert settings.secret_key == "k" * 40
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected_message"),
+    [
+        (
+            {**REAL_MODE, "KOMBO_WEBHOOK_SECRET": ""},
+            "KOMBO_WEBHOOK_SECRET: required when KOMBO_API_KEY is set",
+        ),
+        (
+            {**REAL_MODE, "PORTAL_SECRET_KEY": ""},
+            "PORTAL_SECRET_KEY: required when KOMBO_API_KEY is set",
+        ),
+        (
+            {**REAL_MODE, "PORTAL_SECRET_KEY": "too-short"},
+            "PORTAL_SECRET_KEY: must be at least 32 characters",
+        ),
+        ({"KOMBO_REGION": "mars"}, "KOMBO_REGION: "),
+        ({"PORTAL_CATEGORIES": "HRIS,PAYROLL"}, "PORTAL_CATEGORIES: "),
+        ({"PORTAL_CATEGORIES": ","}, "PORTAL_CATEGORIES: "),
+        ({"PORTAL_CATEGORIES": "HRIS,hris"}, "PORTAL_CATEGORIES: lists a category twice"),
+        ({"KOMBO_API_BASE_URL": "api.kombo.dev"}, "KOMBO_API_BASE_URL: must start with"),
+    ],
+)
+def test_invalid_settings_fail_with_one_line_naming_the_variable(environ, expected_message):
+    with pytest.raises(SettingsError) as error:
+        settings_from(**environ)
+
+    message = str(error.value)
+    assert message.startswith(expected_message)
+    assert "\n" not in message
+
+
+def test_categories_are_case_insensitive_and_trimmed():
+    settings = settings_from(PORTAL_CATEGORIES=" ats , lms")
+
+    assert settings.portal_categories == (IntegrationCategory.ATS, IntegrationCategory.LMS)
+
+
+def test_secrets_never_appear_in_the_repr():
+    settings = settings_from(**REAL_MODE)
+
+    assert "ks_prod_abcdef" not in repr(settings)
+    assert "whsec_real" not in repr(settings)
+    assert "k" * 40 not in repr(settings)
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("KOMBO_REGION=us\nPORTAL_CATEGORIES=ATS\n")
+
+    settings = Settings.from_environment({"KOMBO_REGION": "ca"}, env_file=env_file)
+
+    assert settings.kombo_region == "ca"
+    assert settings.portal_categories == (IntegrationCategory.ATS,)
+
+
+def test_env_file_path_is_chosen_by_portal_env_file(tmp_path: Path):
+    assert env_file_path({}) == PROJECT_ROOT / ".env"
+    assert env_file_path({"PORTAL_ENV_FILE": str(tmp_path / "portal.env")}) == (
+        tmp_path / "portal.env"
+    )
+    assert env_file_path({"PORTAL_ENV_FILE": ""}) is None
