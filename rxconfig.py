@@ -2,9 +2,13 @@
 
 import reflex as rx
 
-from kombo_portal.config import get_settings
+from kombo_portal.config import SettingsError, get_settings
 
-settings = get_settings()
+try:
+    settings = get_settings()
+except SettingsError as error:
+    # One line naming the variable, not a traceback.
+    raise SystemExit(f"Configuration error: {error}") from None
 
 config = rx.Config(
     app_name="kombo_portal",
