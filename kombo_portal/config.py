@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from kombo_portal.kombo.models import IntegrationCategory
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_DATABASE_URL = "sqlite:///data/kombo_portal.db"
@@ -49,13 +51,6 @@ KOMBO_REGION_BASE_URLS = {
     KomboRegion.US: "https://api.us.kombo.dev/v1",
     KomboRegion.CA: "https://api.ca.kombo.dev/v1",
 }
-
-
-class IntegrationCategory(StrEnum):
-    HRIS = "HRIS"
-    ATS = "ATS"
-    ASSESSMENT = "ASSESSMENT"
-    LMS = "LMS"
 
 
 class SettingsError(ValueError):
@@ -86,6 +81,7 @@ class Settings(BaseModel):
     kombo_api_key: OptionalSecret = Field(default=None, alias="KOMBO_API_KEY")
     kombo_region: KomboRegion = Field(default=KomboRegion.EU, alias="KOMBO_REGION")
     kombo_api_base_url_override: OptionalText = Field(default=None, alias="KOMBO_API_BASE_URL")
+    kombo_timeout_seconds: float = Field(default=10.0, alias="KOMBO_TIMEOUT_SECONDS", gt=0, le=120)
     kombo_webhook_secret: OptionalSecret = Field(default=None, alias="KOMBO_WEBHOOK_SECRET")
     kombo_webhook_secret_previous: OptionalSecret = Field(
         default=None, alias="KOMBO_WEBHOOK_SECRET_PREVIOUS"
