@@ -16,7 +16,6 @@ from typing import Annotated, Self
 
 from dotenv import dotenv_values
 from pydantic import (
-    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,6 +29,7 @@ from kombo_portal.kombo.models import IntegrationCategory
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Relative SQLite paths are resolved against the project folder (see db.engine).
 DEFAULT_DATABASE_URL = "sqlite:///data/kombo_portal.db"
 
 # Used only in sandbox mode (no KOMBO_API_KEY), so a fresh clone runs with no
@@ -76,7 +76,7 @@ OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
 class Settings(BaseModel):
     """The whole configuration. Field aliases are the environment variable names."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     kombo_api_key: OptionalSecret = Field(default=None, alias="KOMBO_API_KEY")
     kombo_region: KomboRegion = Field(default=KomboRegion.EU, alias="KOMBO_REGION")
@@ -94,12 +94,9 @@ class Settings(BaseModel):
         min_length=1,
     )
     portal_secret_key: OptionalSecret = Field(default=None, alias="PORTAL_SECRET_KEY")
-    database_url: str = Field(
-        default=DEFAULT_DATABASE_URL, validation_alias=AliasChoices("REFLEX_DB_URL", "db_url")
-    )
-    redis_url: OptionalText = Field(
-        default=None, validation_alias=AliasChoices("REFLEX_REDIS_URL", "redis_url")
-    )
+    # URLs may carry passwords: kept out of the repr.
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="REFLEX_DB_URL", repr=False)
+    redis_url: OptionalText = Field(default=None, alias="REFLEX_REDIS_URL", repr=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -117,6 +114,21 @@ class Settings(BaseModel):
             raise ValueError("KOMBO_API_BASE_URL: must start with https:// or http://")
         if len(set(self.portal_categories)) != len(self.portal_categories):
             raise ValueError("PORTAL_CATEGORIES: lists a category twice")
+        _check_database_url(self.database_url)
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REFLEX_REDIS_URL: must start with redis://, rediss:// or unix://")
+        if (
+            self.portal_secret_key is not None
+            and len(self.portal_secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH
+        ):
+            raise ValueError(
+                f"PORTAL_SECRET_KEY: must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
+        if self.kombo_webhook_secret_previous is not None and self.kombo_webhook_secret is None:
+            raise ValueError(
+                "KOMBO_WEBHOOK_SECRET_PREVIOUS: set only while rotating, "
+                "next to KOMBO_WEBHOOK_SECRET"
+            )
         if self.sandbox_mode:
             return self
         if self.kombo_webhook_secret is None:
@@ -126,10 +138,6 @@ class Settings(BaseModel):
             )
         if self.portal_secret_key is None:
             raise ValueError("PORTAL_SECRET_KEY: required when KOMBO_API_KEY is set")
-        if len(self.portal_secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"PORTAL_SECRET_KEY: must be at least {MIN_SECRET_KEY_LENGTH} characters"
-            )
         return self
 
     @property
@@ -176,6 +184,21 @@ class Settings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as error:
             raise SettingsError(_one_line(error)) from None
+
+
+def _check_database_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError):
+        backend = None
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(
+            "REFLEX_DB_URL: the portal runs on SQLite or PostgreSQL "
+            "(sqlite:///path/to/file.db or postgresql://user:password@host:5432/db)"
+        )
 
 
 def _one_line(error: ValidationError) -> str:

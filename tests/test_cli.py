@@ -45,3 +45,19 @@ def test_check_reports_the_mode():
 
     assert result.returncode == 0
     assert "sandbox" in result.stdout
+
+
+def test_reflex_refuses_invalid_settings_with_one_line():
+    result = subprocess.run(
+        [sys.executable, "-c", "import rxconfig"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_ENV_FILE": "", "KOMBO_REGION": "mars"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: KOMBO_REGION: Input should be 'eu', 'us' or 'ca'"
+    ]

@@ -88,6 +88,16 @@ def test_real_mode_with_all_secrets_is_valid():
         ({"PORTAL_CATEGORIES": ","}, "PORTAL_CATEGORIES: "),
         ({"PORTAL_CATEGORIES": "HRIS,hris"}, "PORTAL_CATEGORIES: lists a category twice"),
         ({"KOMBO_API_BASE_URL": "api.kombo.dev"}, "KOMBO_API_BASE_URL: must start with"),
+        ({"REFLEX_DB_URL": "not a url"}, "REFLEX_DB_URL: the portal runs on SQLite or PostgreSQL"),
+        ({"REFLEX_DB_URL": "mysql://u@h/db"}, "REFLEX_DB_URL: the portal runs on SQLite or"),
+        ({"REFLEX_REDIS_URL": "localhost:6379"}, "REFLEX_REDIS_URL: must start with redis://"),
+        ({"PORTAL_SECRET_KEY": "short"}, "PORTAL_SECRET_KEY: must be at least 32 characters"),
+        ({"KOMBO_TIMEOUT_SECONDS": "0"}, "KOMBO_TIMEOUT_SECONDS: "),
+        ({"KOMBO_TIMEOUT_SECONDS": "soon"}, "KOMBO_TIMEOUT_SECONDS: "),
+        (
+            {"KOMBO_WEBHOOK_SECRET_PREVIOUS": "whsec_old"},
+            "KOMBO_WEBHOOK_SECRET_PREVIOUS: set only while rotating",
+        ),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(environ, expected_message):
@@ -105,12 +115,23 @@ def test_categories_are_case_insensitive_and_trimmed():
     assert settings.portal_categories == (IntegrationCategory.ATS, IntegrationCategory.LMS)
 
 
-def test_secrets_never_appear_in_the_repr():
-    settings = settings_from(**REAL_MODE)
+def test_secrets_and_urls_with_passwords_never_appear_in_the_repr():
+    settings = settings_from(
+        **REAL_MODE,
+        REFLEX_DB_URL="postgresql://portal:db-password@db:5432/portal",
+        REFLEX_REDIS_URL="redis://:redis-password@cache:6379",
+    )
 
-    assert "ks_prod_abcdef" not in repr(settings)
-    assert "whsec_real" not in repr(settings)
-    assert "k" * 40 not in repr(settings)
+    for secret in ("ks_prod_abcdef", "whsec_real", "k" * 40, "db-password", "redis-password"):
+        assert secret not in repr(settings)
+        assert secret not in str(settings)
+
+
+def test_lower_case_variables_are_not_settings():
+    settings = settings_from(kombo_api_key="ks_prod_x", db_url="postgresql://u@h/d")
+
+    assert settings.sandbox_mode
+    assert settings.database_url == DEFAULT_DATABASE_URL
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path: Path):

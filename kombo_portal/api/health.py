@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kombo_portal.db.engine import check_database
+from kombo_portal.db.engine import DatabaseNotMigrated, check_database
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +21,20 @@ def health_route(get_engine: Callable[[], Engine]) -> Route:
         try:
             # Database drivers block; keep the event loop free for other requests.
             await run_in_threadpool(check_database, get_engine())
+        except DatabaseNotMigrated:
+            logger.warning("Health check: the database schema is behind the code")
+            return _unavailable(database="not migrated")
         except Exception as error:
-            logger.warning("Health check: database unavailable: %s", type(error).__name__)
-            return JSONResponse(
-                {"status": "unavailable", "database": "unavailable"},
-                status_code=503,
-                headers={"Cache-Control": "no-store"},
-            )
+            logger.warning("Health check: database unreachable: %s", type(error).__name__)
+            return _unavailable(database="unreachable")
         return JSONResponse(
             {"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"}
         )
 
     return Route("/healthz", healthz, methods=["GET"])
+
+
+def _unavailable(**down: str) -> JSONResponse:
+    return JSONResponse(
+        {"status": "unavailable", **down}, status_code=503, headers={"Cache-Control": "no-store"}
+    )

@@ -8,17 +8,23 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
-from kombo_portal.config import get_settings
+from kombo_portal.config import PROJECT_ROOT, get_settings
 
 
 def normalise_database_url(url: str) -> URL:
-    """Parse a database URL, choosing psycopg 3 for plain `postgresql://` URLs.
-
-    SQLAlchemy would otherwise pick psycopg2, which the project does not install.
-    """
+    """Parse a database URL: psycopg 3 for PostgreSQL (the driver the project
+    installs), and relative SQLite paths taken from the project folder, so the
+    database is the same whichever folder a command runs in."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and parsed.database != ":memory:"
+        and not Path(parsed.database).is_absolute()
+    ):
+        parsed = parsed.set(database=str(PROJECT_ROOT / parsed.database))
     return parsed
 
 
@@ -55,10 +61,18 @@ def _create_sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+class DatabaseNotMigrated(RuntimeError):
+    """The database answers but its schema is not the one this code expects."""
+
+
 def check_database(engine: Engine) -> None:
-    """Raise if the database cannot answer a trivial query."""
+    """Raise if the database does not answer, or DatabaseNotMigrated if it is behind."""
+    from kombo_portal.db.migrations import is_at_head
+
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+        if not is_at_head(connection):
+            raise DatabaseNotMigrated("run `python -m kombo_portal migrate`")
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,16 @@ def test_healthz_answers_503_naming_the_database_when_it_is_down():
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_healthz_answers_503_when_the_database_is_not_migrated(empty_engine):
+    client = TestClient(create_backend_api(lambda: empty_engine))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "not migrated"}
 
 
 def test_healthz_only_answers_get(engine):

@@ -27,10 +27,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(item.fspath).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.browser)
+    # Browser tests last: Playwright's sync API keeps an event loop running in this
+    # thread for the rest of the session, which the asyncio tests cannot share.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM_PATH}: install it (Debian: apt-get install "
+            "chromium) or set CHROMIUM_PATH"
+        )
 
 
 @pytest.fixture(scope="session")
 def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    require_chromium()  # before the build, which takes a while
     app = start_app(tmp_path_factory.mktemp("app"))
     yield app
     app.stop()
@@ -38,11 +50,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM_PATH).exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM_PATH}: install it (Debian: apt-get install "
-            "chromium) or set CHROMIUM_PATH"
-        )
+    require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield browser

@@ -2,7 +2,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from kombo_portal.db.engine import check_database, create_database_engine, normalise_database_url
+from kombo_portal.config import PROJECT_ROOT
+from kombo_portal.db.engine import (
+    DatabaseNotMigrated,
+    check_database,
+    create_database_engine,
+    normalise_database_url,
+)
 
 
 def test_plain_postgresql_urls_use_psycopg_3():
@@ -20,8 +26,13 @@ def test_sqlite_file_gets_its_folder_and_enforces_foreign_keys(tmp_path):
     assert (tmp_path / "nested" / "portal.db").exists()
 
 
-def test_check_database_answers_on_a_working_database(empty_engine):
-    check_database(empty_engine)
+def test_check_database_passes_on_a_migrated_database(engine):
+    check_database(engine)
+
+
+def test_check_database_refuses_a_database_behind_the_code(empty_engine):
+    with pytest.raises(DatabaseNotMigrated):
+        check_database(empty_engine)
 
 
 def test_check_database_raises_when_the_server_is_unreachable():
@@ -29,3 +40,9 @@ def test_check_database_raises_when_the_server_is_unreachable():
 
     with pytest.raises(OperationalError):
         check_database(engine)
+
+
+def test_relative_sqlite_paths_are_taken_from_the_project_folder():
+    url = normalise_database_url("sqlite:///data/kombo_portal.db")
+
+    assert url.database == str(PROJECT_ROOT / "data" / "kombo_portal.db")

@@ -1,0 +1,87 @@
+"""The sandbox's own tables: what a real Kombo environment would hold.
+
+Kept in the portal's database so that restarting the app does not lose sandbox
+integrations that the portal's records point to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+from kombo_portal.db.models import new_id, utc_now
+
+
+def _moment(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class SandboxLink(SQLModel, table=True):
+    """A Connect link: what create-link, relink and setup-link hand out."""
+
+    __tablename__ = "sandbox_link"
+
+    token: str = Field(primary_key=True, max_length=64)
+    purpose: str = Field(max_length=16)  # connect, relink or setup
+    link_type: str = Field(max_length=16)
+    category: str = Field(max_length=16)
+    integration_tool: str | None = Field(default=None, max_length=64)
+    language: str = Field(default="en", max_length=2)
+    end_user_email: str = Field(max_length=320)
+    end_user_organization_name: str = Field(max_length=500)
+    end_user_origin_id: str | None = Field(default=None, max_length=500)
+    # For relink and setup links: the integration they act on.
+    integration_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
+    expires_at: datetime = Field(sa_column=_moment())
+    completed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class SandboxIntegration(SQLModel, table=True):
+    __tablename__ = "sandbox_integration"
+
+    id: str = Field(primary_key=True, max_length=100)
+    tool: str = Field(max_length=64)
+    category: str = Field(max_length=16)
+    state: str = Field(default="ACTIVE", max_length=16)
+    setup_status: str = Field(default="COMPLETED", max_length=32)
+    qa_status: str = Field(default="PASSED", max_length=16)
+    end_user_email: str | None = Field(default=None, max_length=320)
+    end_user_organization_name: str = Field(max_length=500)
+    end_user_origin_id: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
+    deleted_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class SandboxActivationToken(SQLModel, table=True):
+    """What a finished Connect flow resolves with; exchanged once, within 10 minutes."""
+
+    __tablename__ = "sandbox_activation_token"
+
+    token: str = Field(primary_key=True, max_length=64)
+    integration_id: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
+    expires_at: datetime = Field(sa_column=_moment())
+    used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class SandboxWebhookDelivery(SQLModel, table=True):
+    """One webhook to send (an outbox row): retried until the receiver answers 2xx."""
+
+    __tablename__ = "sandbox_webhook_delivery"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    event_id: str = Field(max_length=64, index=True)
+    event_type: str = Field(max_length=64)
+    # The exact bytes sent and signed (2-space-indented JSON, as Kombo sends).
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    target_url: str = Field(max_length=2000)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=_moment(index=True))
+    delivered_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
