@@ -36,6 +36,8 @@ DEFAULT_DATABASE_URL = "sqlite:///data/kombo_portal.db"
 # set-up. Real mode refuses to start without real values.
 SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_development_only"  # noqa: S105 (public on purpose)
 SANDBOX_SECRET_KEY = "sandbox-development-only-secret-key-change-me"  # noqa: S105
+# The key the local sandbox accepts on its API (it is not a Kombo key).
+DEFAULT_SANDBOX_API_KEY = "ks_dev_local_sandbox"
 
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -94,6 +96,13 @@ class Settings(BaseModel):
         min_length=1,
     )
     portal_secret_key: OptionalSecret = Field(default=None, alias="PORTAL_SECRET_KEY")
+    sandbox_api_key: str = Field(
+        default=DEFAULT_SANDBOX_API_KEY, alias="KOMBO_SANDBOX_API_KEY", min_length=8, repr=False
+    )
+    sandbox_webhook_url: OptionalText = Field(default=None, alias="KOMBO_SANDBOX_WEBHOOK_URL")
+    sandbox_duplicate_webhooks: bool = Field(
+        default=False, alias="KOMBO_SANDBOX_DUPLICATE_WEBHOOKS"
+    )
     # URLs may carry passwords: kept out of the repr.
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="REFLEX_DB_URL", repr=False)
     redis_url: OptionalText = Field(default=None, alias="REFLEX_REDIS_URL", repr=False)
@@ -115,6 +124,10 @@ class Settings(BaseModel):
         if len(set(self.portal_categories)) != len(self.portal_categories):
             raise ValueError("PORTAL_CATEGORIES: lists a category twice")
         _check_database_url(self.database_url)
+        if self.sandbox_webhook_url and not self.sandbox_webhook_url.startswith(
+            ("https://", "http://")
+        ):
+            raise ValueError("KOMBO_SANDBOX_WEBHOOK_URL: must start with https:// or http://")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REFLEX_REDIS_URL: must start with redis://, rediss:// or unix://")
         if (

@@ -1,0 +1,84 @@
+"""The process's long-lived parts: the Kombo client the portal talks through and,
+in sandbox mode, the local sandbox and its webhook deliverer.
+
+Built once by the app module; services receive what they need from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from kombo_portal.api.app import SANDBOX_MOUNT_PATH
+from kombo_portal.config import Settings
+from kombo_portal.kombo import KomboClient
+from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
+from kombo_portal.sandbox.delivery import WebhookDeliverer
+from kombo_portal.sandbox.service import WebhookSettings
+
+WEBHOOK_PATH = "/webhooks/kombo"
+# The portal reaches the sandbox in-process: same HTTP requests and JSON bytes,
+# no socket, and no need to know which port this process listens on.
+IN_PROCESS_SANDBOX_URL = "http://sandbox.invalid/v1"
+
+
+@dataclass
+class Backend:
+    kombo: KomboClient
+    sandbox: Starlette | None = None
+    deliverer: WebhookDeliverer | None = None
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """Runs while the web server runs: delivers sandbox webhooks, closes the pool."""
+        delivering = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
+        try:
+            yield
+        finally:
+            if delivering:
+                delivering.cancel()
+            await self.kombo.aclose()
+
+
+def build_backend(
+    settings: Settings,
+    get_engine: Callable[[], Engine],
+    *,
+    backend_url: str,
+) -> Backend:
+    """`backend_url`: where browsers reach this backend (the sandbox's flow links)
+    and where the sandbox delivers its webhooks unless told otherwise."""
+    if settings.kombo_api_key is not None:
+        kombo = KomboClient(
+            settings.kombo_api_base_url,
+            settings.kombo_api_key.get_secret_value(),
+            timeout_seconds=settings.kombo_timeout_seconds,
+        )
+        return Backend(kombo=kombo)
+
+    deliverer = WebhookDeliverer(get_engine(), settings.webhook_secrets[0])
+    sandbox = create_sandbox_app(
+        SandboxConfig(
+            api_key=settings.sandbox_api_key,
+            public_url=backend_url.rstrip("/") + SANDBOX_MOUNT_PATH,
+            webhooks=WebhookSettings(
+                target_url=settings.sandbox_webhook_url or backend_url.rstrip("/") + WEBHOOK_PATH,
+                send_twice=settings.sandbox_duplicate_webhooks,
+            ),
+        ),
+        get_engine,
+        on_webhook_enqueued=deliverer.wake,
+    )
+    kombo = KomboClient(
+        IN_PROCESS_SANDBOX_URL,
+        settings.sandbox_api_key,
+        timeout_seconds=settings.kombo_timeout_seconds,
+        transport=httpx.ASGITransport(app=sandbox),
+    )
+    return Backend(kombo=kombo, sandbox=sandbox, deliverer=deliverer)

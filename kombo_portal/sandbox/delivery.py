@@ -1,0 +1,148 @@
+"""Sends the sandbox's outbox of webhooks, signed exactly as Kombo signs them.
+
+At least once: a delivery is retried with growing waits until the receiver
+answers 2xx. Rows are claimed before sending, so several processes sharing the
+database rarely send the same row twice (and the receiver deduplicates anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from kombo_portal.db.models import utc_now
+from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
+from kombo_portal.sandbox.models import SandboxWebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 15
+MAX_RETRY_WAIT = timedelta(seconds=60)
+# A claimed row is left alone by others for this long (a send takes at most the timeout).
+CLAIM_DURATION = timedelta(seconds=30)
+SEND_TIMEOUT_SECONDS = 10.0
+BATCH_SIZE = 50
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s, ... up to a minute between tries."""
+    return min(MAX_RETRY_WAIT, timedelta(seconds=2 ** max(0, attempts - 1)))
+
+
+class WebhookDeliverer:
+    def __init__(
+        self,
+        engine: Engine,
+        secret: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._engine = engine
+        self._secret = secret
+        self._transport = transport
+        self._poll_seconds = poll_seconds
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll (callable from any thread)."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        async with self._client() as http:
+            while True:
+                try:
+                    await self.deliver_due(http)
+                except Exception:
+                    logger.exception("Sandbox webhook delivery pass failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                self._wake.clear()
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS, transport=self._transport)
+
+    async def deliver_due(self, http: httpx.AsyncClient | None = None) -> int:
+        """One pass over the due deliveries; returns how many were sent successfully."""
+        if http is None:
+            async with self._client() as own:
+                return await self.deliver_due(own)
+        claimed = await asyncio.to_thread(self._claim_due, utc_now())
+        delivered = 0
+        for delivery_id, target_url, body in claimed:
+            status, error = await self._send(http, target_url, body)
+            await asyncio.to_thread(self._record, delivery_id, status, error, utc_now())
+            delivered += status is not None and 200 <= status < 300
+        return delivered
+
+    async def _send(
+        self, http: httpx.AsyncClient, target_url: str, body: str
+    ) -> tuple[int | None, str | None]:
+        raw = body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign_webhook(self._secret, raw),
+            "User-Agent": "kombo-portal-sandbox",
+        }
+        try:
+            response = await http.post(target_url, content=raw, headers=headers)
+        except httpx.HTTPError as error:
+            return None, f"{type(error).__name__}: {error}"[:500]
+        return response.status_code, None
+
+    def _claim_due(self, now: datetime) -> list[tuple[str, str, str]]:
+        with Session(self._engine) as session:
+            due = session.exec(
+                select(SandboxWebhookDelivery)
+                .where(SandboxWebhookDelivery.delivered_at.is_(None))  # type: ignore[union-attr]
+                .where(SandboxWebhookDelivery.attempts < MAX_ATTEMPTS)
+                .where(SandboxWebhookDelivery.next_attempt_at <= now)
+                .order_by(SandboxWebhookDelivery.created_at)  # type: ignore[arg-type]
+                .limit(BATCH_SIZE)
+            ).all()
+            claimed = []
+            for delivery in due:
+                # Only the process whose update matched the row as it saw it sends it.
+                result = session.execute(
+                    update(SandboxWebhookDelivery)
+                    .where(SandboxWebhookDelivery.id == delivery.id)
+                    .where(SandboxWebhookDelivery.next_attempt_at == delivery.next_attempt_at)
+                    .values(next_attempt_at=now + CLAIM_DURATION)
+                )
+                if result.rowcount == 1:
+                    claimed.append((delivery.id, delivery.target_url, delivery.body))
+            session.commit()
+            return claimed
+
+    def _record(self, delivery_id: str, status: int | None, error: str | None, now: datetime):
+        with Session(self._engine) as session:
+            delivery = session.get(SandboxWebhookDelivery, delivery_id)
+            if delivery is None:
+                return
+            delivery.attempts += 1
+            delivery.last_status = status
+            delivery.last_error = error
+            if status is not None and 200 <= status < 300:
+                delivery.delivered_at = now
+            else:
+                delivery.next_attempt_at = now + retry_wait(delivery.attempts)
+                logger.info(
+                    "Sandbox webhook %s to %s failed (%s), attempt %d",
+                    delivery.event_type,
+                    delivery.target_url,
+                    status or error,
+                    delivery.attempts,
+                )
+            session.add(delivery)
+            session.commit()
