@@ -40,9 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to deliver webhooks",
     )
     parser.add_argument("--webhook-secret", default=SANDBOX_WEBHOOK_SECRET)
-    parser.add_argument(
-        "--send-webhooks-twice", action="store_true", help="exercise deduplication"
-    )
+    parser.add_argument("--send-webhooks-twice", action="store_true", help="exercise deduplication")
     parser.add_argument(
         "--public-url",
         help="where browsers reach this sandbox (default: http://HOST:PORT)",
