@@ -32,6 +32,7 @@ IN_PROCESS_SANDBOX_URL = "http://sandbox.invalid/v1"
 class Backend:
     kombo: KomboClient
     sandbox: Starlette | None = None
+    sandbox_config: SandboxConfig | None = None
     deliverer: WebhookDeliverer | None = None
 
     @asynccontextmanager
@@ -63,22 +64,19 @@ def build_backend(
         return Backend(kombo=kombo)
 
     deliverer = WebhookDeliverer(get_engine(), settings.webhook_secrets[0])
-    sandbox = create_sandbox_app(
-        SandboxConfig(
-            api_key=settings.sandbox_api_key,
-            public_url=backend_url.rstrip("/") + SANDBOX_MOUNT_PATH,
-            webhooks=WebhookSettings(
-                target_url=settings.sandbox_webhook_url or backend_url.rstrip("/") + WEBHOOK_PATH,
-                send_twice=settings.sandbox_duplicate_webhooks,
-            ),
+    sandbox_config = SandboxConfig(
+        api_key=settings.sandbox_api_key,
+        public_url=backend_url.rstrip("/") + SANDBOX_MOUNT_PATH,
+        webhooks=WebhookSettings(
+            target_url=settings.sandbox_webhook_url or backend_url.rstrip("/") + WEBHOOK_PATH,
+            send_twice=settings.sandbox_duplicate_webhooks,
         ),
-        get_engine,
-        on_webhook_enqueued=deliverer.wake,
     )
+    sandbox = create_sandbox_app(sandbox_config, get_engine, on_webhook_enqueued=deliverer.wake)
     kombo = KomboClient(
         IN_PROCESS_SANDBOX_URL,
         settings.sandbox_api_key,
         timeout_seconds=settings.kombo_timeout_seconds,
         transport=httpx.ASGITransport(app=sandbox),
     )
-    return Backend(kombo=kombo, sandbox=sandbox, deliverer=deliverer)
+    return Backend(kombo=kombo, sandbox=sandbox, sandbox_config=sandbox_config, deliverer=deliverer)

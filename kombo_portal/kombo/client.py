@@ -154,7 +154,8 @@ class KomboClient:
     # -- Other -----------------------------------------------------------------
 
     async def list_tools(self, category: IntegrationCategory | str) -> list[Tool]:
-        data = await self._call("GET", f"tools/{_path_part(str(category))}")
+        # Kombo's path takes the category in lower case: /tools/hris.
+        data = await self._call("GET", f"tools/{_path_part(str(category).lower())}")
         tools = data.get("tools")
         if not isinstance(tools, list):
             raise _invalid_response(200, "the tools list is missing")

@@ -154,9 +154,11 @@ def create_sandbox_app(
         return {}
 
     def list_tools(request: Request, _session: Session, _body: Any) -> dict[str, Any]:
-        category = request.path_params["category"]
+        # Kombo's path uses lower case (`/tools/hris`); upper case is accepted too.
+        category = request.path_params["category"].upper()
         if category not in CATEGORIES:
-            raise service.input_invalid(f"category: must be one of {', '.join(CATEGORIES)}.")
+            names = ", ".join(name.lower() for name in CATEGORIES)
+            raise service.input_invalid(f"category: must be one of {names}.")
         return {"tools": [_tool_listing(tool, config) for tool in TOOLS_BY_CATEGORY[category]]}
 
     # -- control endpoints -------------------------------------------------------

@@ -238,7 +238,7 @@ async def test_set_enabled_sends_the_value(client, kombo):
 
 
 async def test_list_tools_returns_typed_tools(client, kombo):
-    kombo.get("/tools/ATS").mock(
+    kombo.get("/tools/ats").mock(
         return_value=success(
             {
                 "tools": [

@@ -1,0 +1,90 @@
+"""The sandbox as a separate process (`python -m kombo_portal.sandbox`), on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from kombo_portal.config import PROJECT_ROOT
+from tests.support.app_server import free_port
+
+
+@dataclass(frozen=True)
+class SandboxServer:
+    url: str
+    api_key: str
+    webhook_secret: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def control(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.url}/control",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=10,
+        )
+
+
+@contextmanager
+def sandbox_server(work_dir: Path, webhook_url: str) -> Iterator[SandboxServer]:
+    port = free_port()
+    server = SandboxServer(
+        url=f"http://127.0.0.1:{port}",
+        api_key="ks_dev_standalone_test",
+        webhook_secret="whsec_standalone_test",
+    )
+    log_path = work_dir / "sandbox.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kombo_portal.sandbox",
+                "--port",
+                str(port),
+                "--database-url",
+                f"sqlite:///{work_dir / 'sandbox.db'}",
+                "--api-key",
+                server.api_key,
+                "--webhook-url",
+                webhook_url,
+                "--webhook-secret",
+                server.webhook_secret,
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PORTAL_ENV_FILE": ""},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the sandbox exited:\n{log_path.read_text()}")
+            try:
+                httpx.get(f"{server.api_url}/check-api-key", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    log = log_path.read_text()
+                    raise TimeoutError(f"the sandbox did not start:\n{log}") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

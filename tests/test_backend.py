@@ -1,0 +1,56 @@
+"""How the app puts the parts together: the sandbox in sandbox mode, nothing of it otherwise."""
+
+from starlette.testclient import TestClient
+
+from kombo_portal.api import create_backend_api
+from kombo_portal.backend import build_backend
+from kombo_portal.config import Settings
+from kombo_portal.kombo import CreateLinkRequest
+
+REAL_MODE = {
+    "KOMBO_API_KEY": "ks_prod_abcdef",
+    "KOMBO_WEBHOOK_SECRET": "whsec_real",
+    "PORTAL_SECRET_KEY": "k" * 40,
+}
+
+
+async def test_sandbox_mode_talks_to_the_mounted_sandbox_in_process(engine):
+    settings = Settings.from_environment({})
+    backend = build_backend(settings, lambda: engine, backend_url="http://localhost:8000")
+
+    link = await backend.kombo.create_link(
+        CreateLinkRequest(end_user_email="admin@acme.test", end_user_organization_name="Acme")
+    )
+    await backend.kombo.aclose()
+
+    assert link.startswith("http://localhost:8000/sandbox/kombo/connect?token=")
+    token = link.rsplit("=", 1)[1]
+    page = TestClient(create_backend_api(lambda: engine, sandbox=backend.sandbox)).get(
+        f"/sandbox/kombo/connect?token={token}"
+    )
+    assert page.status_code == 200
+    assert "Personio" in page.text
+
+
+def test_sandbox_webhooks_go_to_the_portals_own_route_unless_configured(engine):
+    default = build_backend(Settings.from_environment({}), lambda: engine, backend_url="http://h:1")
+    configured = build_backend(
+        Settings.from_environment({"KOMBO_SANDBOX_WEBHOOK_URL": "http://other:2/hook"}),
+        lambda: engine,
+        backend_url="http://h:1",
+    )
+
+    assert default.sandbox_config.webhooks.target_url == "http://h:1/webhooks/kombo"
+    assert configured.sandbox_config.webhooks.target_url == "http://other:2/hook"
+
+
+def test_real_mode_mounts_no_sandbox_and_calls_kombo(engine):
+    backend = build_backend(
+        Settings.from_environment(REAL_MODE), lambda: engine, backend_url="http://h:1"
+    )
+    client = TestClient(create_backend_api(lambda: engine, sandbox=backend.sandbox))
+
+    assert backend.sandbox is None and backend.deliverer is None
+    assert backend.kombo.base_url == "https://api.kombo.dev/v1"
+    assert client.get("/sandbox/kombo/v1/check-api-key").status_code == 404
+    assert client.get("/sandbox/kombo/connect").status_code == 404
