@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.support.app_server import free_port
+from tests.support.local_server import serve_in_thread
 
 
 @dataclass
@@ -33,8 +30,7 @@ class WebhookReceiver:
 
 @contextmanager
 def webhook_receiver() -> Iterator[WebhookReceiver]:
-    port = free_port()
-    receiver = WebhookReceiver(url=f"http://127.0.0.1:{port}/webhooks/kombo")
+    receiver = WebhookReceiver(url="")
 
     async def receive(request: Request) -> Response:
         receiver.received.append(ReceivedWebhook(await request.body(), dict(request.headers)))
@@ -42,16 +38,6 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         return Response(status_code=status)
 
     app = Starlette(routes=[Route("/webhooks/kombo", receive, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the webhook receiver did not start")
-        time.sleep(0.02)
-    try:
+    with serve_in_thread(app) as base_url:
+        receiver.url = f"{base_url}/webhooks/kombo"
         yield receiver
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

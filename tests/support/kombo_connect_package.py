@@ -1,0 +1,38 @@
+"""The real `@kombo-api/connect` package from the npm registry, installed once for
+browser tests that use it outside the app (its UMD build exposes `KomboConnect`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kombo_portal.config import PROJECT_ROOT
+
+KOMBO_CONNECT_VERSION = "1.3.0"
+CACHE = PROJECT_ROOT / ".web-test" / "kombo-connect-package"
+
+
+def kombo_connect_umd() -> Path:
+    bundle = CACHE / "node_modules" / "@kombo-api" / "connect" / "dist" / "index.js"
+    if not bundle.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        venv_bin = str(Path(sys.executable).parent)
+        subprocess.run(
+            [
+                str(Path(venv_bin) / "npm"),
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(CACHE),
+                f"@kombo-api/connect@{KOMBO_CONNECT_VERSION}",
+            ],
+            env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return bundle
