@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, ForeignKey, String
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so later migrations can alter them (SQLite's batch mode needs names).
@@ -22,6 +23,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -35,4 +41,107 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # may connect, reconnect and disconnect
+    MEMBER = "member"  # may only look
+
+
+class User(SQLModel, table=True):
+    """A customer admin or member; belongs to one organisation."""
+
+    __tablename__ = "portal_user"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    # Stored lower-cased, so sign-in and uniqueness ignore case.
+    email: str = Field(max_length=320, unique=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(default=Role.MEMBER.value, max_length=16)
+    language: str = Field(default="en", max_length=2)
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The id is a hash of the cookie's token, never the token."""
+
+    __tablename__ = "user_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("portal_user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Failed sign-ins, per email (hashed), to slow down guessing across all workers."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email_key: str = Field(max_length=64, index=True)
+    attempted_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Integration(SQLModel, table=True):
+    """An organisation's connection to one HR or recruiting system, as Kombo reports it.
+
+    Changed only through kombo_portal.services.integrations.record_integration, whichever
+    way the news arrives (activation token, webhook, reconnect).
+    """
+
+    __tablename__ = "integration"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    kombo_integration_id: str = Field(max_length=200, unique=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    category: str = Field(max_length=16)
+    tool_id: str = Field(max_length=100)
+    tool_label: str = Field(max_length=200)
+    tool_logo_url: str | None = Field(default=None, max_length=2000)
+    state: str = Field(max_length=32)  # Kombo's status: ACTIVE, INVALID, INACTIVE, ...
+    setup_status: str = Field(max_length=32)
+    connected_by_user_id: str | None = Field(default=None, foreign_key="portal_user.id")
+    connected_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    removed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ConnectAttempt(SQLModel, table=True):
+    """The audit trail of connect attempts: who, when, which category, how it ended."""
+
+    __tablename__ = "connect_attempt"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    user_id: str | None = Field(default=None, foreign_key="portal_user.id")
+    category: str = Field(max_length=16)
+    # started, link_failed, cancelled, failed, refused, connected
+    outcome: str = Field(default="started", max_length=16)
+    detail: str | None = Field(default=None, max_length=1000)
+    kombo_integration_id: str | None = Field(default=None, max_length=200)
+    started_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

@@ -12,12 +12,12 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
-from kombo_portal.db.models import utc_now
+from kombo_portal.db.models import as_utc, utc_now
 from kombo_portal.sandbox.catalogue import CATEGORIES, LANGUAGES, any_tool, find_tool
 from kombo_portal.sandbox.models import (
     SandboxActivationToken,
@@ -81,11 +81,6 @@ class CredentialsRejected(Exception):
 
 def random_text(length: int) -> str:
     return "".join(secrets.choice(ALPHANUMERICS) for _ in range(length))
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored here is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def iso(moment: datetime | None) -> str | None:

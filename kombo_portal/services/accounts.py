@@ -1,0 +1,162 @@
+"""Organisations, users, their passwords (argon2id) and signing in."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from kombo_portal.db.models import Organisation, Role, SignInAttempt, User, as_utc, utc_now
+
+LANGUAGES = ("en", "de", "fr", "it", "es")
+MIN_PASSWORD_LENGTH = 12
+# Failed sign-ins allowed per email within the window before further tries wait.
+SIGN_IN_FAILURES_ALLOWED = 5
+SIGN_IN_WINDOW = timedelta(minutes=1)
+# One message for every refused sign-in, so it never tells whether an email exists.
+SIGN_IN_REFUSED = "The email or the password is not right."
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when the email is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password, only here for timing")
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; the message says why, for the operator."""
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: str, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(set(password)) < 5:
+        raise AccountError("the password is too simple: use more different characters")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_organisation(session: Session, name: str) -> Organisation:
+    name = " ".join(name.split())
+    if not name:
+        raise AccountError("the organisation name is empty")
+    if len(name) > 200:
+        raise AccountError("the organisation name is longer than 200 characters")
+    if find_organisation(session, name) is not None:
+        raise AccountError(f"an organisation named {name!r} exists already")
+    organisation = Organisation(name=name)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    name = " ".join(name.split())
+    return session.exec(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    ).first()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    organisation_name: str,
+    password: str,
+    role: Role = Role.MEMBER,
+    name: str = "",
+    language: str = "en",
+) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320 or " " in email:
+        raise AccountError(f"{email!r} is not an email address")
+    organisation = find_organisation(session, organisation_name)
+    if organisation is None:
+        raise AccountError(f"no organisation named {organisation_name!r}")
+    if find_user(session, email) is not None:
+        raise AccountError(f"a user with the email {email} exists already")
+    if language not in LANGUAGES:
+        raise AccountError(f"the language must be one of {', '.join(LANGUAGES)}")
+    check_password_strength(password)
+    user = User(
+        organisation_id=organisation.id,
+        email=email,
+        name=" ".join(name.split()) or email.split("@")[0],
+        password_hash=hash_password(password),
+        role=Role(role).value,
+        language=language,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).order_by(Organisation.name)))
+
+
+def list_users(session: Session, organisation: Organisation | None = None) -> list[User]:
+    statement = select(User).order_by(User.email)
+    if organisation is not None:
+        statement = statement.where(User.organisation_id == organisation.id)
+    return list(session.exec(statement))
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> User:
+    """The user with these credentials, or SignInRefused.
+
+    Failed attempts are recorded per email (known or not) and, past the allowance,
+    refused before the password is even checked. The caller commits either way, so
+    the failure counts.
+    """
+    now = now or utc_now()
+    email_key = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    window_start = now - SIGN_IN_WINDOW
+    session.exec(delete(SignInAttempt).where(SignInAttempt.attempted_at < window_start))
+    recent = session.exec(
+        select(SignInAttempt.attempted_at)
+        .where(SignInAttempt.email_key == email_key)
+        .where(SignInAttempt.attempted_at >= window_start)
+        .order_by(SignInAttempt.attempted_at)
+    ).all()
+    if len(recent) >= SIGN_IN_FAILURES_ALLOWED:
+        oldest = as_utc(recent[-SIGN_IN_FAILURES_ALLOWED])
+        wait = max(1, int((oldest + SIGN_IN_WINDOW - now).total_seconds()) + 1)
+        raise SignInRefused(
+            f"Too many attempts to sign in. Try again in {wait} seconds.", retry_after_seconds=wait
+        )
+    user = find_user(session, email)
+    # An unknown email still costs one hash verification, so timing does not tell.
+    if _password_matches(user.password_hash if user else _DUMMY_HASH, password) and user:
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+            session.add(user)
+        return user
+    session.add(SignInAttempt(email_key=email_key, attempted_at=now))
+    raise SignInRefused(SIGN_IN_REFUSED)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,219 @@
+"""Connecting a system: the backend half of Kombo Connect's embedded flow.
+
+1. `start_connect`: a signed-in admin asks to connect a category; the portal asks
+   Kombo for a link built from the database (never from the browser).
+2. The browser opens the link with `showKomboConnect`, which resolves with an
+   activation token.
+3. `finish_connect`: the portal exchanges the token, checks the integration is
+   for the admin's own organisation, and records it.
+
+Every attempt leaves an audit row: who, when, which category, how it ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError, Language
+from kombo_portal.services.integrations import (
+    IntegrationFacts,
+    IntegrationOwnedElsewhere,
+    has_live_integration,
+    record_integration,
+)
+from kombo_portal.services.sessions import SignedInUser
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """Per-deployment choices passed to create-link."""
+
+    categories: tuple[str, ...] = ("HRIS", "ATS")
+    tools: dict[str, str] = field(default_factory=dict)  # category -> integration_tool
+    scope_config_id: str | None = None
+    enable_filtering: bool = False
+    enable_field_mapping: bool = False
+
+
+class ConnectProblem(Exception):
+    """The connect step did not happen. `message` is for the person on the page;
+    `log_url` (Kombo's log of the failed call) is for admins."""
+
+    def __init__(self, message: str, *, log_url: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.log_url = log_url
+
+
+@dataclass(frozen=True)
+class ConnectStart:
+    attempt_id: str
+    link: str
+
+
+async def start_connect(
+    engine: Engine,
+    kombo: KomboClient,
+    user: SignedInUser,
+    category: str,
+    options: ConnectOptions,
+) -> ConnectStart:
+    with transaction(engine) as session:
+        refusal = _refusal(session, user, category, options)
+        attempt = ConnectAttempt(
+            organisation_id=user.organisation_id, user_id=user.user_id, category=category
+        )
+        if refusal:
+            _finish(attempt, "refused", refusal)
+        session.add(attempt)
+    if refusal:
+        raise ConnectProblem(refusal)
+
+    request = CreateLinkRequest(
+        end_user_email=user.email,
+        end_user_organization_name=user.organisation_name,
+        end_user_origin_id=user.organisation_id,
+        integration_category=category,
+        integration_tool=options.tools.get(category),
+        language=Language(user.language) if user.language in Language else Language.EN,
+        scope_config_id=options.scope_config_id,
+        enable_filtering=options.enable_filtering and category == "HRIS",
+        enable_field_mapping=options.enable_field_mapping,
+    )
+    try:
+        link = await kombo.create_link(request)
+    except KomboError as error:
+        _close_attempt(engine, attempt.id, "link_failed", repr(error))
+        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+    return ConnectStart(attempt_id=attempt.id, link=link)
+
+
+async def finish_connect(
+    engine: Engine,
+    kombo: KomboClient,
+    user: SignedInUser,
+    attempt_id: str,
+    activation_token: str,
+) -> Integration:
+    with transaction(engine) as session:
+        attempt = session.get(ConnectAttempt, attempt_id)
+        if (
+            attempt is None
+            or attempt.organisation_id != user.organisation_id
+            or attempt.user_id != user.user_id
+        ):
+            raise ConnectProblem("This connection was not started here. Start it again.")
+        if attempt.outcome != "started":
+            raise ConnectProblem("This connection has already been completed.")
+        category = attempt.category
+
+    try:
+        found = await kombo.integration_by_token(activation_token)
+    except KomboError as error:
+        _close_attempt(engine, attempt_id, "failed", repr(error))
+        raise ConnectProblem(
+            "The connection could not be confirmed with Kombo. Try connecting again.",
+            log_url=error.log_url,
+        ) from None
+    if found.end_user_origin_id != user.organisation_id:
+        _close_attempt(
+            engine,
+            attempt_id,
+            "refused",
+            f"token for another organisation ({found.end_user_origin_id!r}), {found.id}",
+        )
+        raise ConnectProblem("This connection belongs to another organisation and was refused.")
+
+    facts = IntegrationFacts(
+        kombo_integration_id=found.id,
+        organisation_id=user.organisation_id,
+        category=category,
+        tool_id=found.tool,
+        tool_label=found.tool,
+        setup_status=str(found.setup_status) if found.setup_status else None,
+    )
+    try:
+        details = await kombo.get_integration(found.id)
+    except KomboError:
+        # The integration exists at Kombo: record what the token told us rather than
+        # lose it; the details follow with its next webhook.
+        details = None
+    if details is not None:
+        facts = IntegrationFacts(
+            kombo_integration_id=found.id,
+            organisation_id=user.organisation_id,
+            category=str(details.category),
+            tool_id=details.tool.id,
+            tool_label=details.tool.label,
+            tool_logo_url=details.tool.logo_url,
+            state=str(details.status),
+            setup_status=str(details.setup_status),
+        )
+    with transaction(engine) as session:
+        attempt = session.get(ConnectAttempt, attempt_id)
+        if attempt is None or attempt.outcome != "started":
+            raise ConnectProblem("This connection has already been completed.")
+        try:
+            integration = record_integration(session, facts, connected_by_user_id=user.user_id)
+        except IntegrationOwnedElsewhere:
+            _finish(attempt, "refused", f"{found.id} is recorded for another organisation")
+            session.add(attempt)
+            session.commit()
+            raise ConnectProblem(
+                "This connection belongs to another organisation and was refused."
+            ) from None
+        _finish(attempt, "connected", None)
+        attempt.kombo_integration_id = found.id
+        session.add(attempt)
+    return integration
+
+
+def abandon_connect(engine: Engine, user: SignedInUser, attempt_id: str, outcome: str, detail: str):
+    """The flow ended in the browser without a token: cancelled by the user, or an error."""
+    with transaction(engine) as session:
+        attempt = session.get(ConnectAttempt, attempt_id)
+        if attempt is None or attempt.user_id != user.user_id or attempt.outcome != "started":
+            return
+        _finish(attempt, outcome, detail[:1000])
+        session.add(attempt)
+
+
+def describe_kombo_failure(error: KomboError) -> str:
+    """A short message a non-developer understands."""
+    if error.kind is FailureKind.TIMEOUT:
+        return "Kombo did not answer in time. Try again in a moment."
+    if error.kind is FailureKind.CONNECTION:
+        return "Kombo cannot be reached right now. Try again in a moment."
+    if error.status == 429:
+        return "Kombo is busy. Try again in a minute."
+    if error.status is not None and error.status >= 500:
+        return "Kombo had a problem starting the connection. Try again in a moment."
+    return "Kombo could not start the connection. Ask your administrator to check the set-up."
+
+
+def _refusal(session, user: SignedInUser, category: str, options: ConnectOptions) -> str | None:
+    if not user.is_admin:
+        return "Only admins can connect systems."
+    if category not in options.categories:
+        return f"{category} cannot be connected here."
+    if has_live_integration(session, user.organisation_id, category):
+        return f"{category} is already connected."
+    return None
+
+
+def _finish(attempt: ConnectAttempt, outcome: str, detail: str | None) -> None:
+    attempt.outcome = outcome
+    attempt.detail = detail
+    attempt.finished_at = utc_now()
+
+
+def _close_attempt(engine: Engine, attempt_id: str, outcome: str, detail: str) -> None:
+    with transaction(engine) as session:
+        attempt = session.get(ConnectAttempt, attempt_id)
+        if attempt is not None and attempt.outcome == "started":
+            _finish(attempt, outcome, detail[:1000])
+            session.add(attempt)

@@ -1,0 +1,90 @@
+"""Server-side sign-in sessions. The browser holds a random token; the database
+holds only its hash, the user and the expiry, so a leaked database row cannot be
+replayed and signing out anywhere ends the session everywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from kombo_portal.db.models import Organisation, User, UserSession, as_utc, utc_now
+
+DEFAULT_SESSION_LIFETIME = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """Who is behind a session: what pages and handlers need, nothing secret."""
+
+    user_id: str
+    email: str
+    name: str
+    role: str
+    language: str
+    organisation_id: str
+    organisation_name: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(
+    session: Session,
+    user: User,
+    lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
+    now: datetime | None = None,
+) -> str:
+    """A new session for `user`; returns the token for the browser (always a fresh one)."""
+    now = now or utc_now()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            id=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+        )
+    )
+    # Expired sessions of anyone are of no use: drop them while we are here.
+    session.exec(delete(UserSession).where(UserSession.expires_at < now))
+    return token
+
+
+def resolve_session(
+    session: Session, token: str, now: datetime | None = None
+) -> SignedInUser | None:
+    """The signed-in user behind `token`, or None if it is unknown, expired or its user gone."""
+    if not token:
+        return None
+    row = session.exec(
+        select(UserSession, User, Organisation)
+        .join(User, User.id == UserSession.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(UserSession.id == _token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user, organisation = row
+    if as_utc(user_session.expires_at) <= (now or utc_now()):
+        return None
+    return SignedInUser(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        language=user.language,
+        organisation_id=organisation.id,
+        organisation_name=organisation.name,
+    )
+
+
+def end_session(session: Session, token: str) -> None:
+    if token:
+        session.exec(delete(UserSession).where(UserSession.id == _token_hash(token)))

@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from kombo_portal.db.models import Role, User, utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.services.accounts import (
+    SIGN_IN_FAILURES_ALLOWED,
+    SIGN_IN_REFUSED,
+    AccountError,
+    SignInRefused,
+    authenticate,
+    create_organisation,
+    create_user,
+)
+from tests.services.conftest import PASSWORD
+
+
+def test_passwords_are_stored_as_argon2id_hashes(engine, people):
+    with transaction(engine) as session:
+        user = session.exec(select(User).where(User.email == "admin@acme.test")).one()
+
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_sign_in_ignores_the_case_of_the_email(engine, people):
+    with transaction(engine) as session:
+        assert authenticate(session, " Admin@ACME.test ", PASSWORD).email == "admin@acme.test"
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("admin@acme.test", "wrong password!"), ("nobody@acme.test", PASSWORD)],
+    ids=["wrong password", "unknown email"],
+)
+def test_a_refused_sign_in_never_tells_whether_the_email_exists(engine, people, email, password):
+    with transaction(engine) as session, pytest.raises(SignInRefused) as refused:
+        authenticate(session, email, password)
+
+    assert refused.value.message == SIGN_IN_REFUSED
+
+
+def test_repeated_failures_for_one_email_are_slowed_down(engine, people):
+    now = utc_now()
+    for _ in range(SIGN_IN_FAILURES_ALLOWED):
+        with transaction(engine) as session, pytest.raises(SignInRefused):
+            authenticate(session, "admin@acme.test", "guess guess guess", now=now)
+
+    with transaction(engine) as session, pytest.raises(SignInRefused) as throttled:
+        authenticate(session, "admin@acme.test", PASSWORD, now=now)
+    assert "Too many attempts" in throttled.value.message
+    assert 1 <= throttled.value.retry_after_seconds <= 61
+
+    with transaction(engine) as session:
+        later = now + timedelta(minutes=1, seconds=1)
+        assert authenticate(session, "admin@acme.test", PASSWORD, now=later).email == (
+            "admin@acme.test"
+        )
+
+
+def test_throttling_an_unknown_email_looks_the_same(engine, people):
+    now = utc_now()
+    for _ in range(SIGN_IN_FAILURES_ALLOWED):
+        with transaction(engine) as session, pytest.raises(SignInRefused):
+            authenticate(session, "ghost@acme.test", "guess guess guess", now=now)
+
+    with transaction(engine) as session, pytest.raises(SignInRefused) as throttled:
+        authenticate(session, "ghost@acme.test", "guess guess guess", now=now)
+    assert "Too many attempts" in throttled.value.message
+
+
+def test_other_emails_are_not_slowed_down_by_someone_elses_failures(engine, people):
+    now = utc_now()
+    for _ in range(SIGN_IN_FAILURES_ALLOWED + 1):
+        with transaction(engine) as session, pytest.raises(SignInRefused):
+            authenticate(session, "admin@acme.test", "guess guess guess", now=now)
+
+    with transaction(engine) as session:
+        assert authenticate(session, "member@acme.test", PASSWORD, now=now)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"organisation_name": "Nowhere"}, "no organisation named 'Nowhere'"),
+        ({"email": "admin@acme.test"}, "exists already"),
+        ({"email": "ADMIN@acme.test"}, "exists already"),
+        ({"email": "not-an-email"}, "is not an email address"),
+        ({"password": "short"}, "at least 12 characters"),
+        ({"password": "aaaaaaaaaaaaaaaa"}, "too simple"),
+        ({"language": "nl"}, "the language must be one of"),
+    ],
+)
+def test_invalid_users_are_refused_with_a_clear_error_and_nothing_stored(
+    engine, people, fields, message
+):
+    values = {
+        "email": "new@acme.test",
+        "organisation_name": "Acme Inc.",
+        "password": PASSWORD,
+        "role": Role.MEMBER,
+        **fields,
+    }
+    with pytest.raises(AccountError) as refused, transaction(engine) as session:
+        create_user(session, **values)
+
+    assert message in str(refused.value)
+    with transaction(engine) as session:
+        assert len(session.exec(select(User)).all()) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("  ", "empty"), ("acme inc.", "exists already"), ("x" * 201, "200")]
+)
+def test_invalid_organisations_are_refused(engine, people, name, message):
+    with pytest.raises(AccountError) as refused, transaction(engine) as session:
+        create_organisation(session, name)
+
+    assert message in str(refused.value)
