@@ -79,7 +79,7 @@ async def start_connect(
         end_user_origin_id=user.organisation_id,
         integration_category=category,
         integration_tool=options.tools.get(category),
-        language=Language(user.language) if user.language in Language else Language.EN,
+        language=Language(user.language) if user.language in set(Language) else Language.EN,
         scope_config_id=options.scope_config_id,
         enable_filtering=options.enable_filtering and category == "HRIS",
         enable_field_mapping=options.enable_field_mapping,

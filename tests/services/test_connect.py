@@ -1,0 +1,192 @@
+"""The backend half of the embedded flow, against the sandbox (and respx for Kombo failures)."""
+
+from datetime import timedelta
+
+import httpx
+import pytest
+import respx
+from sqlmodel import Session, select
+
+from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
+from kombo_portal.kombo import KomboClient, RetryPolicy
+from kombo_portal.sandbox.models import SandboxActivationToken, SandboxLink
+from kombo_portal.services.connect import (
+    ConnectOptions,
+    ConnectProblem,
+    abandon_connect,
+    finish_connect,
+    start_connect,
+)
+from tests.sandbox.conftest import complete_flow, link_token
+
+OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
+
+
+def attempts(engine) -> list[ConnectAttempt]:
+    with Session(engine) as session:
+        return list(session.exec(select(ConnectAttempt).order_by(ConnectAttempt.started_at)))
+
+
+def integrations(engine) -> list[Integration]:
+    with Session(engine) as session:
+        return list(session.exec(select(Integration)))
+
+
+async def test_an_admin_connects_and_the_integration_is_recorded(engine, kombo, control, people):
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+
+    with Session(engine) as session:
+        link = session.get(SandboxLink, link_token(started.link))
+    assert link.end_user_email == "admin@acme.test"
+    assert link.end_user_organization_name == "Acme Inc."
+    assert link.end_user_origin_id == admin.organisation_id
+    assert link.category == "HRIS"
+    assert link.language == "de", "the flow speaks the user's language"
+
+    token = complete_flow(control, started.link, tool="personio")
+    integration = await finish_connect(engine, kombo, admin, started.attempt_id, token)
+
+    assert integration.organisation_id == admin.organisation_id
+    assert integration.category == "HRIS"
+    assert (integration.tool_id, integration.tool_label) == ("personio", "Personio")
+    assert integration.tool_logo_url.endswith("/assets/tools/personio.svg")
+    assert (integration.state, integration.setup_status) == ("ACTIVE", "COMPLETED")
+    assert integration.connected_by_user_id == admin.user_id
+    [attempt] = attempts(engine)
+    assert (attempt.outcome, attempt.kombo_integration_id) == (
+        "connected",
+        integration.kombo_integration_id,
+    )
+    assert attempt.user_id == admin.user_id and attempt.finished_at is not None
+
+
+async def test_a_member_is_refused_and_no_link_is_made(engine, kombo, people):
+    with pytest.raises(ConnectProblem) as refused:
+        await start_connect(engine, kombo, people.acme_member, "HRIS", OPTIONS)
+
+    assert refused.value.message == "Only admins can connect systems."
+    with Session(engine) as session:
+        assert session.exec(select(SandboxLink)).all() == []
+    [attempt] = attempts(engine)
+    assert attempt.outcome == "refused"
+
+
+async def test_a_category_not_offered_is_refused(engine, kombo, people):
+    with pytest.raises(ConnectProblem):
+        await start_connect(engine, kombo, people.acme_admin, "LMS", OPTIONS)
+
+
+async def test_a_second_connect_of_a_connected_category_is_refused(engine, kombo, control, people):
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    await finish_connect(
+        engine, kombo, admin, started.attempt_id, complete_flow(control, started.link)
+    )
+
+    with pytest.raises(ConnectProblem) as refused:
+        await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+
+    assert refused.value.message == "HRIS is already connected."
+    assert (await start_connect(engine, kombo, admin, "ATS", OPTIONS)).link
+    assert (await start_connect(engine, kombo, people.globex_admin, "HRIS", OPTIONS)).link
+
+
+async def test_a_token_of_another_organisation_is_refused_and_nothing_stored(
+    engine, kombo, control, people
+):
+    theirs = await start_connect(engine, kombo, people.globex_admin, "HRIS", OPTIONS)
+    their_token = complete_flow(control, theirs.link)
+    ours = await start_connect(engine, kombo, people.acme_admin, "HRIS", OPTIONS)
+
+    with pytest.raises(ConnectProblem) as refused:
+        await finish_connect(engine, kombo, people.acme_admin, ours.attempt_id, their_token)
+
+    assert "another organisation" in refused.value.message
+    assert integrations(engine) == []
+    recorded = {attempt.id: attempt for attempt in attempts(engine)}
+    assert recorded[ours.attempt_id].outcome == "refused"
+    assert "another organisation" in recorded[ours.attempt_id].detail
+
+
+async def test_an_attempt_of_another_user_cannot_be_finished(engine, kombo, control, people):
+    theirs = await start_connect(engine, kombo, people.globex_admin, "HRIS", OPTIONS)
+    token = complete_flow(control, theirs.link)
+
+    with pytest.raises(ConnectProblem):
+        await finish_connect(engine, kombo, people.acme_admin, theirs.attempt_id, token)
+
+    assert integrations(engine) == []
+
+
+async def test_an_expired_token_is_refused_and_nothing_stored(engine, kombo, control, people):
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    token = complete_flow(control, started.link)
+    with Session(engine) as session:
+        stored = session.get(SandboxActivationToken, token)
+        stored.expires_at = utc_now() - timedelta(seconds=1)
+        session.add(stored)
+        session.commit()
+
+    with pytest.raises(ConnectProblem) as refused:
+        await finish_connect(engine, kombo, admin, started.attempt_id, token)
+
+    assert "could not be confirmed" in refused.value.message
+    assert integrations(engine) == []
+    assert attempts(engine)[0].outcome == "failed"
+
+
+async def test_activating_the_same_token_twice_records_one_integration(
+    engine, kombo, control, people
+):
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    token = complete_flow(control, started.link)
+    await finish_connect(engine, kombo, admin, started.attempt_id, token)
+
+    with pytest.raises(ConnectProblem) as again:
+        await finish_connect(engine, kombo, admin, started.attempt_id, token)
+
+    assert again.value.message == "This connection has already been completed."
+    assert len(integrations(engine)) == 1
+
+
+async def test_a_kombo_error_on_create_link_becomes_a_short_message(engine, people):
+    with respx.mock(base_url="https://kombo.test/v1") as kombo_api:
+        kombo_api.post("/connect/create-link").mock(
+            return_value=httpx.Response(
+                503,
+                json={
+                    "status": "error",
+                    "error": {
+                        "code": None,
+                        "title": None,
+                        "message": "Service unavailable",
+                        "log_url": "https://app.kombo.dev/logs/9",
+                    },
+                },
+            )
+        )
+        async with KomboClient(
+            "https://kombo.test/v1", "ks_key", retry=RetryPolicy(max_attempts=1)
+        ) as failing:
+            with pytest.raises(ConnectProblem) as failed:
+                await start_connect(engine, failing, people.acme_admin, "HRIS", OPTIONS)
+
+    assert failed.value.message == (
+        "Kombo had a problem starting the connection. Try again in a moment."
+    )
+    assert failed.value.log_url == "https://app.kombo.dev/logs/9"
+    [attempt] = attempts(engine)
+    assert attempt.outcome == "link_failed"
+
+
+async def test_a_cancelled_flow_is_recorded_and_stores_nothing(engine, kombo, people):
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+
+    abandon_connect(engine, admin, started.attempt_id, "cancelled", "KomboConnectCancelledError")
+
+    assert integrations(engine) == []
+    assert attempts(engine)[0].outcome == "cancelled"
