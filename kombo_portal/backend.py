@@ -17,10 +17,13 @@ from starlette.applications import Starlette
 
 from kombo_portal.api.app import SANDBOX_MOUNT_PATH
 from kombo_portal.config import Settings
+from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.service import WebhookSettings
+from kombo_portal.services.accounts import ensure_demo_accounts
+from kombo_portal.services.connect import ConnectOptions
 
 WEBHOOK_PATH = "/webhooks/kombo"
 # The portal reaches the sandbox in-process: same HTTP requests and JSON bytes,
@@ -30,14 +33,37 @@ IN_PROCESS_SANDBOX_URL = "http://sandbox.invalid/v1"
 
 @dataclass
 class Backend:
+    settings: Settings
+    get_engine: Callable[[], Engine]
     kombo: KomboClient
     sandbox: Starlette | None = None
     sandbox_config: SandboxConfig | None = None
     deliverer: WebhookDeliverer | None = None
 
+    @property
+    def engine(self) -> Engine:
+        return self.get_engine()
+
+    @property
+    def connect_options(self) -> ConnectOptions:
+        return ConnectOptions(
+            categories=tuple(category.value for category in self.settings.portal_categories),
+            tools=dict(self.settings.connect_tools),
+            scope_config_id=self.settings.connect_scope_config_id,
+            enable_filtering=self.settings.connect_enable_filtering,
+            enable_field_mapping=self.settings.connect_enable_field_mapping,
+        )
+
+    def prepare(self) -> None:
+        """Start-up work: in sandbox mode, the demo accounts (on first start)."""
+        if self.sandbox is not None:
+            with transaction(self.engine) as session:
+                ensure_demo_accounts(session)
+
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         """Runs while the web server runs: delivers sandbox webhooks, closes the pool."""
+        await asyncio.to_thread(self.prepare)
         delivering = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
         try:
             yield
@@ -61,7 +87,7 @@ def build_backend(
             settings.kombo_api_key.get_secret_value(),
             timeout_seconds=settings.kombo_timeout_seconds,
         )
-        return Backend(kombo=kombo)
+        return Backend(settings=settings, get_engine=get_engine, kombo=kombo)
 
     deliverer = WebhookDeliverer(get_engine(), settings.webhook_secrets[0])
     sandbox_config = SandboxConfig(
@@ -79,4 +105,26 @@ def build_backend(
         timeout_seconds=settings.kombo_timeout_seconds,
         transport=httpx.ASGITransport(app=sandbox),
     )
-    return Backend(kombo=kombo, sandbox=sandbox, sandbox_config=sandbox_config, deliverer=deliverer)
+    return Backend(
+        settings=settings,
+        get_engine=get_engine,
+        kombo=kombo,
+        sandbox=sandbox,
+        sandbox_config=sandbox_config,
+        deliverer=deliverer,
+    )
+
+
+_installed: Backend | None = None
+
+
+def install_backend(backend: Backend) -> None:
+    """Make `backend` the one the app's state handlers use (done by the app module)."""
+    global _installed
+    _installed = backend
+
+
+def current_backend() -> Backend:
+    if _installed is None:
+        raise RuntimeError("no backend installed: the app module installs it at import")
+    return _installed

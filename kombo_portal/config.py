@@ -71,6 +71,19 @@ def _split_categories(value: object) -> object:
     return value
 
 
+def _parse_connect_tools(value: object) -> object:
+    """`HRIS:personio,ATS:greenhouse` -> {"HRIS": "personio", "ATS": "greenhouse"}."""
+    if not isinstance(value, str):
+        return value
+    tools: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        category, separator, tool = pair.partition(":")
+        if not separator or not category.strip() or not tool.strip():
+            raise ValueError("KOMBO_CONNECT_TOOLS: write CATEGORY:tool pairs, e.g. HRIS:personio")
+        tools[category.strip().upper()] = tool.strip().lower()
+    return tools
+
+
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
 
@@ -96,6 +109,15 @@ class Settings(BaseModel):
         min_length=1,
     )
     portal_secret_key: OptionalSecret = Field(default=None, alias="PORTAL_SECRET_KEY")
+    session_hours: float = Field(default=12, alias="PORTAL_SESSION_HOURS", gt=0, le=24 * 30)
+    # None: Secure cookies in real mode (served over TLS), plain ones in sandbox mode.
+    cookie_secure_override: bool | None = Field(default=None, alias="PORTAL_COOKIE_SECURE")
+    connect_tools: Annotated[dict[str, str], BeforeValidator(_parse_connect_tools)] = Field(
+        default_factory=dict, alias="KOMBO_CONNECT_TOOLS"
+    )
+    connect_scope_config_id: OptionalText = Field(default=None, alias="KOMBO_SCOPE_CONFIG_ID")
+    connect_enable_filtering: bool = Field(default=False, alias="KOMBO_ENABLE_FILTERING")
+    connect_enable_field_mapping: bool = Field(default=False, alias="KOMBO_ENABLE_FIELD_MAPPING")
     sandbox_api_key: str = Field(
         default=DEFAULT_SANDBOX_API_KEY, alias="KOMBO_SANDBOX_API_KEY", min_length=8, repr=False
     )
@@ -142,6 +164,9 @@ class Settings(BaseModel):
                 "KOMBO_WEBHOOK_SECRET_PREVIOUS: set only while rotating, "
                 "next to KOMBO_WEBHOOK_SECRET"
             )
+        unknown = set(self.connect_tools) - {category.value for category in IntegrationCategory}
+        if unknown:
+            raise ValueError(f"KOMBO_CONNECT_TOOLS: unknown category {sorted(unknown)[0]}")
         if self.sandbox_mode:
             return self
         if self.kombo_webhook_secret is None:
@@ -152,6 +177,12 @@ class Settings(BaseModel):
         if self.portal_secret_key is None:
             raise ValueError("PORTAL_SECRET_KEY: required when KOMBO_API_KEY is set")
         return self
+
+    @property
+    def cookie_secure(self) -> bool:
+        if self.cookie_secure_override is not None:
+            return self.cookie_secure_override
+        return not self.sandbox_mode
 
     @property
     def sandbox_mode(self) -> bool:

@@ -3,17 +3,32 @@
 import reflex as rx
 
 from kombo_portal.api import create_backend_api
-from kombo_portal.backend import build_backend
+from kombo_portal.backend import build_backend, install_backend
 from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine
 from kombo_portal.pages.integrations import INTEGRATIONS_PATH, integrations_page
+from kombo_portal.pages.sign_in import SIGN_IN_PATH, sign_in_page
+from kombo_portal.state.auth import AuthState
+from kombo_portal.state.integrations import IntegrationsState
 
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
+install_backend(backend)
 
 app = rx.App(
     api_transformer=create_backend_api(sandbox=backend.sandbox),
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
 app.register_lifespan_task(backend.lifespan)
-app.add_page(integrations_page, route=INTEGRATIONS_PATH, title="Integrations")
+app.add_page(
+    integrations_page,
+    route=INTEGRATIONS_PATH,
+    title="Integrations",
+    on_load=IntegrationsState.load,
+)
+app.add_page(
+    sign_in_page,
+    route=SIGN_IN_PATH,
+    title="Sign in",
+    on_load=AuthState.skip_sign_in_if_signed_in,
+)
 app.add_page(rx.fragment(), route="/", title="Integrations", on_load=rx.redirect(INTEGRATIONS_PATH))

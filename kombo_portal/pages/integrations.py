@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kombo_portal.components import kombo_connect
 from kombo_portal.config import get_settings
+from kombo_portal.state.auth import HOME_PATH
+from kombo_portal.state.integrations import IntegrationsState
 
-INTEGRATIONS_PATH = "/settings/integrations"
-
-CATEGORY_DESCRIPTIONS = {
-    "HRIS": "HR system: employees, teams and time off.",
-    "ATS": "Recruiting system: jobs, candidates and applications.",
-    "ASSESSMENT": "Assessment platform: tests and their results.",
-    "LMS": "Learning platform: courses and their progress.",
-}
-
-
-def category_card(category: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(category, as_="h2", size="4"),
-            rx.text(CATEGORY_DESCRIPTIONS[category], color_scheme="gray"),
-            spacing="1",
-        ),
-        width="100%",
-    )
+INTEGRATIONS_PATH = HOME_PATH
 
 
 def sandbox_notice() -> rx.Component:
@@ -35,16 +20,142 @@ def sandbox_notice() -> rx.Component:
     )
 
 
-def integrations_page() -> rx.Component:
-    settings = get_settings()
-    return rx.container(
+def page_header() -> rx.Component:
+    return rx.hstack(
         rx.vstack(
             rx.heading("Integrations", as_="h1", size="7"),
-            rx.text("Connect the systems your company runs on, so their data flows in."),
-            *([sandbox_notice()] if settings.sandbox_mode else []),
-            *[category_card(category.value) for category in settings.portal_categories],
+            rx.text(
+                "Connect the systems your company runs on, so their data flows in.",
+                color_scheme="gray",
+            ),
+            spacing="1",
+        ),
+        rx.spacer(),
+        rx.vstack(
+            rx.text(IntegrationsState.user_name, weight="medium"),
+            rx.text(IntegrationsState.organisation_name, size="2", color_scheme="gray"),
+            rx.button("Sign out", variant="soft", size="1", on_click=IntegrationsState.sign_out),
+            align="end",
+            spacing="1",
+        ),
+        width="100%",
+        align="start",
+    )
+
+
+def messages() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            IntegrationsState.notice != "",
+            rx.callout(IntegrationsState.notice, icon="info", role="status"),
+        ),
+        rx.cond(
+            IntegrationsState.error != "",
+            rx.callout(
+                rx.hstack(
+                    rx.text(IntegrationsState.error),
+                    rx.cond(
+                        IntegrationsState.error_log_url != "",
+                        rx.link(
+                            "Kombo's log", href=IntegrationsState.error_log_url, is_external=True
+                        ),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                icon="triangle-alert",
+                color_scheme="red",
+                role="alert",
+            ),
+        ),
+    )
+
+
+def connected_details(card: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            card["logo_url"] != "",
+            rx.image(
+                src=card["logo_url"], alt="", width="40px", height="40px", border_radius="8px"
+            ),
+        ),
+        rx.vstack(
+            rx.hstack(
+                rx.text(card["tool_label"], weight="bold", size="4"),
+                rx.badge(card["status_text"], color_scheme=card["status_colour"], size="2"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text(
+                "Connected by ",
+                card["connected_by"],
+                " on ",
+                card["connected_on"],
+                size="2",
+                color_scheme="gray",
+            ),
+            spacing="1",
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
+def connect_button(card: rx.Var) -> rx.Component:
+    return rx.button(
+        "Connect ",
+        card["category"],
+        on_click=IntegrationsState.connect(card["category"]),
+        loading=IntegrationsState.connecting == card["category"],
+        disabled=IntegrationsState.connecting != "",
+    )
+
+
+def integration_card(card: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(card["title"], as_="h2", size="4"),
+                rx.badge(card["category"], variant="outline", color_scheme="gray"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text(card["description"], color_scheme="gray", size="2"),
+            rx.cond(
+                card["connected"] == "yes",
+                connected_details(card),
+                rx.hstack(
+                    rx.text("Not connected", size="2"),
+                    rx.spacer(),
+                    rx.cond(IntegrationsState.is_admin, connect_button(card)),
+                    width="100%",
+                    align="center",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        data_category=card["category"],
+    )
+
+
+def integrations_page() -> rx.Component:
+    return rx.container(
+        rx.vstack(
+            page_header(),
+            *([sandbox_notice()] if get_settings().sandbox_mode else []),
+            messages(),
+            rx.foreach(IntegrationsState.cards, integration_card),
+            kombo_connect(
+                link=IntegrationsState.connect_link,
+                on_success=IntegrationsState.connect_succeeded,
+                on_cancel=IntegrationsState.connect_cancelled,
+                on_error=IntegrationsState.connect_failed,
+            ),
             spacing="4",
             padding_y="6",
+            width="100%",
         ),
         size="2",
     )

@@ -160,3 +160,33 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Sandbox mode only: an organisation to try the portal with, shown on the sign-in page.
+DEMO_ORGANISATION = "Demo Company"
+DEMO_ADMIN_EMAIL = "admin@demo.test"
+DEMO_MEMBER_EMAIL = "member@demo.test"
+DEMO_PASSWORD = "sandbox-demo-password"  # noqa: S105 (public on purpose, sandbox only)
+
+
+def ensure_demo_accounts(session: Session) -> bool:
+    """Create the demo organisation, admin and member unless the organisation exists.
+
+    Returns True if it created them. Call only in sandbox mode.
+    """
+    if find_organisation(session, DEMO_ORGANISATION) is not None:
+        return False
+    create_organisation(session, DEMO_ORGANISATION)
+    for email, name, role in (
+        (DEMO_ADMIN_EMAIL, "Dana Demo", Role.ADMIN),
+        (DEMO_MEMBER_EMAIL, "Max Member", Role.MEMBER),
+    ):
+        create_user(
+            session,
+            email=email,
+            organisation_name=DEMO_ORGANISATION,
+            password=DEMO_PASSWORD,
+            role=role,
+            name=name,
+        )
+    return True

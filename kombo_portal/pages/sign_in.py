@@ -1,0 +1,69 @@
+"""The sign-in page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kombo_portal.config import get_settings
+from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
+from kombo_portal.state.auth import AuthState
+
+SIGN_IN_PATH = "/sign-in"
+
+
+def demo_credentials() -> rx.Component:
+    return rx.callout(
+        rx.vstack(
+            rx.text("Sandbox mode: sign in with the demo accounts."),
+            rx.text("Admin: ", rx.code(DEMO_ADMIN_EMAIL)),
+            rx.text("Member: ", rx.code(DEMO_MEMBER_EMAIL)),
+            rx.text("Password: ", rx.code(DEMO_PASSWORD)),
+            spacing="1",
+        ),
+        icon="flask-conical",
+        color_scheme="amber",
+    )
+
+
+def labelled_input(label: str, name: str, **props) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, font_weight="500"),
+        rx.input(id=name, name=name, required=True, width="100%", size="3", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def sign_in_page() -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Sign in", as_="h1", size="6"),
+                    *([demo_credentials()] if get_settings().sandbox_mode else []),
+                    rx.cond(
+                        AuthState.sign_in_error != "",
+                        rx.callout(
+                            AuthState.sign_in_error,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            role="alert",
+                        ),
+                    ),
+                    labelled_input("Email", "email", type="email", auto_complete="username"),
+                    labelled_input(
+                        "Password", "password", type="password", auto_complete="current-password"
+                    ),
+                    rx.button("Sign in", type="submit", size="3", width="100%"),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=AuthState.sign_in,
+                reset_on_submit=False,
+            ),
+            width="min(420px, 100%)",
+            size="4",
+        ),
+        min_height="100vh",
+        padding="4",
+    )

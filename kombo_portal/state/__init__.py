@@ -1,0 +1,1 @@
+"""Reflex state: thin event handlers that call the services."""
