@@ -61,3 +61,44 @@ def test_reflex_refuses_invalid_settings_with_one_line():
     assert result.stderr.strip().splitlines() == [
         "Configuration error: KOMBO_REGION: Input should be 'eu', 'us' or 'ca'"
     ]
+
+
+def test_operators_add_and_list_organisations_and_users(tmp_path):
+    env = {"REFLEX_DB_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run_cli("migrate", env=env).returncode == 0
+
+    added = run_cli("org", "add", "Acme Inc.", env=env)
+    user = subprocess.run(
+        [sys.executable, "-m", "kombo_portal", "user", "add", "Ada@Acme.test", "--org", "acme inc.",
+         "--role", "admin", "--name", "Ada Lovelace", "--language", "de", "--password-stdin"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_ENV_FILE": "", **env},
+        input="correct horse battery staple\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    users = run_cli("user", "list", env=env)
+
+    assert added.returncode == 0 and "Created organisation 'Acme Inc.'" in added.stdout
+    assert user.returncode == 0, user.stderr
+    assert users.stdout.split() == ["ada@acme.test", "admin", "de", "Acme", "Inc."]
+
+
+def test_operator_errors_are_one_clear_line(tmp_path):
+    env = {"REFLEX_DB_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    run_cli("migrate", env=env)
+    run_cli("org", "add", "Acme Inc.", env=env)
+
+    duplicate = run_cli("org", "add", "ACME INC.", env=env)
+    unknown_org = run_cli("user", "list", "--org", "Globex", env=env)
+    no_password = run_cli("user", "add", "a@acme.test", "--org", "Acme Inc.", env=env)
+
+    assert (duplicate.returncode, duplicate.stderr) == (
+        1,
+        "Error: an organisation named 'ACME INC.' exists already\n",
+    )
+    assert unknown_org.stderr == "Error: no organisation named 'Globex'\n"
+    assert (
+        no_password.stderr == "Error: give the password on standard input, with --password-stdin\n"
+    )

@@ -12,23 +12,34 @@ SIGN_IN_PATH = "/sign-in"
 
 
 def demo_credentials() -> rx.Component:
-    return rx.callout(
+    # callout.root is a div; rx.callout(...) would put these paragraphs inside a <p>,
+    # which browsers re-nest, breaking React's hydration.
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("flask-conical")),
         rx.vstack(
-            rx.text("Sandbox mode: sign in with the demo accounts."),
-            rx.text("Admin: ", rx.code(DEMO_ADMIN_EMAIL)),
-            rx.text("Member: ", rx.code(DEMO_MEMBER_EMAIL)),
-            rx.text("Password: ", rx.code(DEMO_PASSWORD)),
+            rx.callout.text("Sandbox mode: sign in with the demo accounts."),
+            rx.callout.text("Admin: ", rx.code(DEMO_ADMIN_EMAIL)),
+            rx.callout.text("Member: ", rx.code(DEMO_MEMBER_EMAIL)),
+            rx.callout.text("Password: ", rx.code(DEMO_PASSWORD)),
             spacing="1",
         ),
-        icon="flask-conical",
         color_scheme="amber",
     )
 
 
 def labelled_input(label: str, name: str, **props) -> rx.Component:
+    # Disabled until the page is live: what is typed before that would be lost.
     return rx.vstack(
         rx.el.label(label, html_for=name, font_weight="500"),
-        rx.input(id=name, name=name, required=True, width="100%", size="3", **props),
+        rx.input(
+            id=name,
+            name=name,
+            required=True,
+            width="100%",
+            size="3",
+            disabled=~AuthState.is_hydrated,
+            **props,
+        ),
         spacing="1",
         width="100%",
     )
@@ -54,7 +65,13 @@ def sign_in_page() -> rx.Component:
                     labelled_input(
                         "Password", "password", type="password", auto_complete="current-password"
                     ),
-                    rx.button("Sign in", type="submit", size="3", width="100%"),
+                    rx.button(
+                        "Sign in",
+                        type="submit",
+                        size="3",
+                        width="100%",
+                        disabled=~AuthState.is_hydrated,
+                    ),
                     spacing="4",
                     width="100%",
                 ),

@@ -56,6 +56,26 @@ class RunningApp:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    env: dict[str, str]
+
+    @property
+    def database_url(self) -> str:
+        return self.env["REFLEX_DB_URL"]
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`python -m kombo_portal ...` on this app's database; raises if it fails."""
+        result = subprocess.run(
+            [sys.executable, "-m", "kombo_portal", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"kombo_portal {' '.join(args)} failed: {result.stderr}")
+        return result
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -104,7 +124,7 @@ def start_app(work_dir: Path, overrides: Mapping[str, str] | None = None) -> Run
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, env=env)
     try:
         _wait_until_serving(app)
     except BaseException:
