@@ -1,5 +1,8 @@
 """Reflex configuration. Settings come from kombo_portal.config (environment and .env)."""
 
+import os
+from pathlib import Path
+
 import reflex as rx
 
 from kombo_portal.config import SettingsError, get_settings
@@ -9,6 +12,13 @@ try:
 except SettingsError as error:
     # One line naming the variable, not a traceback.
     raise SystemExit(f"Configuration error: {error}") from None
+
+# `reflex run` in development reloads the backend when a watched file changes. By
+# default it watches the whole project, including the SQLite database under data/,
+# which changes on every write: watch only the code.
+os.environ.setdefault(
+    "REFLEX_HOT_RELOAD_OVERRIDE_PATHS", str(Path(__file__).resolve().parent / "kombo_portal")
+)
 
 config = rx.Config(
     app_name="kombo_portal",
