@@ -24,6 +24,7 @@ from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.service import WebhookSettings
 from kombo_portal.services.accounts import ensure_demo_accounts
 from kombo_portal.services.connect import ConnectOptions
+from kombo_portal.services.kombo_details import refresh_from_kombo
 
 WEBHOOK_PATH = "/webhooks/kombo"
 # The portal reaches the sandbox in-process: same HTTP requests and JSON bytes,
@@ -53,6 +54,11 @@ class Backend:
             enable_filtering=self.settings.connect_enable_filtering,
             enable_field_mapping=self.settings.connect_enable_field_mapping,
         )
+
+    async def fetch_integration_details(
+        self, kombo_integration_id: str, organisation_id: str
+    ) -> None:
+        await refresh_from_kombo(self.engine, self.kombo, kombo_integration_id, organisation_id)
 
     def prepare(self) -> None:
         """Start-up work: in sandbox mode, the demo accounts (on first start)."""

@@ -15,7 +15,9 @@ backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_co
 install_backend(backend)
 
 app = rx.App(
-    api_transformer=create_backend_api(sandbox=backend.sandbox),
+    api_transformer=create_backend_api(
+        fetch_details=backend.fetch_integration_details, sandbox=backend.sandbox
+    ),
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
 app.register_lifespan_task(backend.lifespan)

@@ -5,13 +5,15 @@ Its routes match before Reflex's, in development and in the single-port build.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from kombo_portal.api.health import health_route
+from kombo_portal.api.webhooks import FetchDetails, webhook_routes
+from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine as get_configured_engine
 
 SANDBOX_MOUNT_PATH = "/sandbox/kombo"
@@ -20,10 +22,15 @@ SANDBOX_MOUNT_PATH = "/sandbox/kombo"
 def create_backend_api(
     get_engine: Callable[[], Engine] = get_configured_engine,
     *,
+    get_webhook_secrets: Callable[[], Sequence[str]] = lambda: get_settings().webhook_secrets,
+    fetch_details: FetchDetails | None = None,
     sandbox: Starlette | None = None,
 ) -> Starlette:
     """The portal's routes; `sandbox` (sandbox mode only) is mounted at /sandbox/kombo."""
-    routes: list[BaseRoute] = [health_route(get_engine)]
+    routes: list[BaseRoute] = [
+        health_route(get_engine),
+        *webhook_routes(get_engine, get_webhook_secrets, fetch_details),
+    ]
     if sandbox is not None:
         routes.append(Mount(SANDBOX_MOUNT_PATH, app=sandbox))
     return Starlette(routes=routes)

@@ -51,12 +51,22 @@ def _create_sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _configure_connection(dbapi_connection, _record) -> None:
+        # SQLAlchemy, not the driver, decides where transactions begin (below), so
+        # savepoints work as documented.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         # WAL lets readers go on while one writer commits.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediately(connection) -> None:
+        # Take the write lock at the start: two transactions that read and then
+        # write would otherwise deadlock, and SQLite fails one at once instead of
+        # letting it wait its turn.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

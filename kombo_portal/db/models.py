@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, ForeignKey, String
+from sqlalchemy import Column, DateTime, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so later migrations can alter them (SQLite's batch mode needs names).
@@ -42,6 +42,9 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+    # Bumped with every change to the organisation's integrations, so open pages
+    # (served by any worker) notice with one cheap query.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Role(StrEnum):
@@ -114,6 +117,10 @@ class Integration(SQLModel, table=True):
     tool_logo_url: str | None = Field(default=None, max_length=2000)
     state: str = Field(max_length=32)  # Kombo's status: ACTIVE, INVALID, INACTIVE, ...
     setup_status: str = Field(max_length=32)
+    qa_status: str | None = Field(default=None, max_length=16)
+    last_data_activity_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     connected_by_user_id: str | None = Field(default=None, foreign_key="portal_user.id")
     connected_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -144,4 +151,40 @@ class ConnectAttempt(SQLModel, table=True):
     )
     finished_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class WebhookEvent(SQLModel, table=True):
+    """The webhook inbox: every verified event, once (keyed by Kombo's event id)."""
+
+    __tablename__ = "webhook_event"
+
+    id: str = Field(primary_key=True, max_length=200)
+    type: str = Field(max_length=100, index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the raw bytes, as UTF-8
+    received_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    organisation_id: str | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # The Kombo integration it is about, if any: events for one not seen yet wait here.
+    kombo_integration_id: str | None = Field(default=None, max_length=200, index=True)
+    applied_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # Why it could not be applied (for example an unknown organisation), for operators.
+    flag: str | None = Field(default=None, max_length=200)
+
+
+class FlowFailure(SQLModel, table=True):
+    """A failed Connect flow that Kombo reported (`connection-flow-failed`)."""
+
+    __tablename__ = "flow_failure"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    category: str = Field(max_length=16)
+    tool_id: str = Field(max_length=100)
+    log_url: str | None = Field(default=None, max_length=2000)
+    failed_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -25,6 +25,7 @@ from kombo_portal.services.integrations import (
     has_live_integration,
     record_integration,
 )
+from kombo_portal.services.kombo_details import facts_from_details
 from kombo_portal.services.sessions import SignedInUser
 
 
@@ -143,16 +144,7 @@ async def finish_connect(
         # lose it; the details follow with its next webhook.
         details = None
     if details is not None:
-        facts = IntegrationFacts(
-            kombo_integration_id=found.id,
-            organisation_id=user.organisation_id,
-            category=str(details.category),
-            tool_id=details.tool.id,
-            tool_label=details.tool.label,
-            tool_logo_url=details.tool.logo_url,
-            state=str(details.status),
-            setup_status=str(details.setup_status),
-        )
+        facts = facts_from_details(details, user.organisation_id)
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         if attempt is None or attempt.outcome != "started":

@@ -1,0 +1,98 @@
+"""`POST /webhooks/kombo`: Kombo's webhooks, on the public internet, trusted only
+when signed. Also answers on `/webhooks/kombo/integration-created`, the path in
+Kombo's own guide.
+
+| what arrives                        | answer |
+|-------------------------------------|--------|
+| body over 1 MiB                     | 413, not read to the end |
+| missing or wrong signature          | 401, nothing stored, logged without the body |
+| not UTF-8 JSON, or no string `id` and `type` and object `data` | 400 |
+| an event id seen before             | 200, nothing applied again |
+| the database fails                  | 503, nothing stored: Kombo delivers again |
+| anything else signed and well formed | 200, stored and applied |
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from kombo_portal.kombo.signature import SIGNATURE_HEADER, verify_webhook_signature
+from kombo_portal.services.webhooks import InvalidEvent, ingest_event, parse_event
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+WEBHOOK_PATHS = ("/webhooks/kombo", "/webhooks/kombo/integration-created")
+
+# Fetches what a webhook does not carry (the tool's label and logo) after the event
+# is stored; a failure there is logged, the webhook is still answered 200.
+FetchDetails = Callable[[str, str], Awaitable[None]]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def webhook_routes(
+    get_engine: Callable[[], Engine],
+    get_secrets: Callable[[], Sequence[str]],
+    fetch_details: FetchDetails | None = None,
+) -> list[Route]:
+    async def receive(request: Request) -> JSONResponse:
+        try:
+            raw = await read_limited_body(request)
+        except BodyTooLarge:
+            return _answer(413, "the body is larger than 1 MiB")
+        except ClientDisconnect:
+            return _answer(400, "the body was not sent completely")
+        if not verify_webhook_signature(get_secrets(), raw, request.headers.get(SIGNATURE_HEADER)):
+            logger.warning(
+                "Refused a webhook with a %s signature from %s (%d bytes)",
+                "wrong" if request.headers.get(SIGNATURE_HEADER) else "missing",
+                request.client.host if request.client else "?",
+                len(raw),
+            )
+            return _answer(401, "the signature is missing or wrong")
+        try:
+            event = parse_event(raw)
+        except InvalidEvent as invalid:
+            return _answer(400, str(invalid))
+        try:
+            result = await run_in_threadpool(ingest_event, get_engine(), event)
+        except SQLAlchemyError as error:
+            logger.error("Webhook %s not stored: database error %s", event.id, type(error).__name__)
+            return _answer(503, "not stored; deliver it again")
+        if result.needs_details_for and result.organisation_id and fetch_details:
+            try:
+                await fetch_details(result.needs_details_for, result.organisation_id)
+            except Exception:
+                logger.exception("Webhook %s: fetching the integration's details failed", event.id)
+        return JSONResponse({"status": "ok", "outcome": result.outcome.value})
+
+    return [Route(path, receive, methods=["POST"]) for path in WEBHOOK_PATHS]
+
+
+def _answer(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"status": "error", "message": message}, status_code=status)

@@ -1,0 +1,39 @@
+"""Kombo's integration details (tool label, logo, state) as facts for the record."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from kombo_portal.db.transaction import transaction
+from kombo_portal.kombo import Integration as KomboIntegration
+from kombo_portal.kombo import KomboClient
+from kombo_portal.services.integrations import (
+    IntegrationFacts,
+    find_by_kombo_id,
+    record_integration,
+)
+
+
+def facts_from_details(details: KomboIntegration, organisation_id: str) -> IntegrationFacts:
+    return IntegrationFacts(
+        kombo_integration_id=details.id,
+        organisation_id=organisation_id,
+        category=str(details.category),
+        tool_id=details.tool.id,
+        tool_label=details.tool.label,
+        tool_logo_url=details.tool.logo_url,
+        state=str(details.status),
+        setup_status=str(details.setup_status),
+    )
+
+
+async def refresh_from_kombo(
+    engine: Engine, kombo: KomboClient, kombo_integration_id: str, organisation_id: str
+) -> None:
+    """Fill in what a webhook did not carry; raises KomboError if Kombo does not answer."""
+    details = await kombo.get_integration(kombo_integration_id)
+    with transaction(engine) as session:
+        record = find_by_kombo_id(session, kombo_integration_id)
+        if record is None or record.removed_at is not None:
+            return
+        record_integration(session, facts_from_details(details, organisation_id))

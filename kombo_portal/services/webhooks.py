@@ -1,0 +1,214 @@
+"""Kombo's webhooks, once verified: parse, store in the inbox once, apply.
+
+Storing and applying happen in one transaction: either the event is in the inbox
+and its effects are in the database, or neither is (and Kombo delivers it again).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from kombo_portal.db.models import Organisation, WebhookEvent, utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.services.integrations import (
+    IntegrationFacts,
+    IntegrationOwnedElsewhere,
+    change_state,
+    mark_removed,
+    record_data_activity,
+    record_flow_failure,
+    record_integration,
+)
+
+MAX_EVENT_ID_LENGTH = 200
+MAX_EVENT_TYPE_LENGTH = 100
+
+
+class InvalidEvent(ValueError):
+    """A body that is not a Kombo event; the message says what is wrong (answered 400)."""
+
+
+@dataclass(frozen=True)
+class KomboEvent:
+    id: str
+    type: str
+    data: dict[str, Any]
+    body: str
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # seen before: nothing done again
+    WAITING = "waiting"  # about an integration the portal does not know yet
+    FLAGGED = "flagged"  # stored, but could not be applied (for example an unknown organisation)
+    STORED = "stored"  # a type the portal does not act on
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    # Set when the record lacks details only Kombo's API has (the tool's label and logo).
+    needs_details_for: str | None = None
+    organisation_id: str | None = None
+
+
+def parse_event(raw: bytes) -> KomboEvent:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEvent("the body is not UTF-8") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError:
+        raise InvalidEvent("the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise InvalidEvent("the body is not a JSON object")
+    event_id, event_type, data = payload.get("id"), payload.get("type"), payload.get("data")
+    if not isinstance(event_id, str) or not event_id.strip():
+        raise InvalidEvent("`id` must be a non-empty string")
+    if len(event_id) > MAX_EVENT_ID_LENGTH:
+        raise InvalidEvent(f"`id` is longer than {MAX_EVENT_ID_LENGTH} characters")
+    if not isinstance(event_type, str) or not event_type.strip():
+        raise InvalidEvent("`type` must be a non-empty string")
+    if len(event_type) > MAX_EVENT_TYPE_LENGTH:
+        raise InvalidEvent(f"`type` is longer than {MAX_EVENT_TYPE_LENGTH} characters")
+    if not isinstance(data, dict):
+        raise InvalidEvent("`data` must be an object")
+    return KomboEvent(id=event_id, type=event_type, data=data, body=text)
+
+
+def ingest_event(engine: Engine, event: KomboEvent) -> IngestResult:
+    """Store the event once and apply it, in one transaction."""
+    try:
+        with transaction(engine) as session:
+            if session.get(WebhookEvent, event.id) is not None:
+                return IngestResult(Outcome.DUPLICATE)
+            inbox = WebhookEvent(id=event.id, type=event.type, body=event.body)
+            session.add(inbox)
+            session.flush()  # the unique event id: a concurrent duplicate fails here
+            return _apply(session, inbox, event)
+    except IntegrityError:
+        # The same event, delivered twice at once: the other delivery stored it.
+        with Session(engine) as session:
+            if session.get(WebhookEvent, event.id) is not None:
+                return IngestResult(Outcome.DUPLICATE)
+        raise
+
+
+def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestResult:
+    data = event.data
+    now = utc_now()
+    if event.type == "integration-created":
+        integration_id = _text(data.get("id"))
+        organisation = _organisation(session, _end_user_origin(data))
+        inbox.kombo_integration_id = integration_id
+        if integration_id is None:
+            return _flag(session, inbox, "no integration id")
+        if organisation is None:
+            return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
+        inbox.organisation_id = organisation.id
+        try:
+            record = record_integration(
+                session,
+                IntegrationFacts(
+                    kombo_integration_id=integration_id,
+                    organisation_id=organisation.id,
+                    category=_text(data.get("category")),
+                    tool_id=_text(data.get("tool")),
+                ),
+                now=now,
+            )
+        except IntegrationOwnedElsewhere:
+            return _flag(session, inbox, "integration recorded for another organisation")
+        _mark_applied(session, inbox, now)
+        lacks_details = record.tool_logo_url is None
+        return IngestResult(
+            Outcome.APPLIED,
+            needs_details_for=integration_id if lacks_details else None,
+            organisation_id=organisation.id,
+        )
+
+    if event.type in ("integration-deleted", "integration-state-changed"):
+        key = "id" if event.type == "integration-deleted" else "integration_id"
+        integration_id = _text(data.get(key))
+        inbox.kombo_integration_id = integration_id
+        if integration_id is None:
+            return _flag(session, inbox, f"no {key}")
+        if event.type == "integration-deleted":
+            record = mark_removed(session, integration_id, now)
+        else:
+            record = change_state(
+                session,
+                integration_id,
+                state=_text(data.get("state")),
+                setup_status=_text(data.get("setup_status")),
+                qa_status=_text(data.get("qa_status")),
+                now=now,
+            )
+        if record is None:
+            # Applied when (if ever) the integration appears; see record_integration.
+            session.add(inbox)
+            return IngestResult(Outcome.WAITING)
+        inbox.organisation_id = record.organisation_id
+        _mark_applied(session, inbox, now)
+        return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
+
+    if event.type == "connection-flow-failed":
+        organisation = _organisation(session, _end_user_origin(data))
+        if organisation is None:
+            return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
+        inbox.organisation_id = organisation.id
+        record_flow_failure(
+            session,
+            organisation.id,
+            category=_text(data.get("integration_category")) or "HRIS",
+            tool_id=_text(data.get("integration_tool")) or "unknown",
+            log_url=_text(data.get("log_url")),
+            now=now,
+        )
+        _mark_applied(session, inbox, now)
+        return IngestResult(Outcome.APPLIED, organisation_id=organisation.id)
+
+    if event.type in ("data-changed", "sync-finished"):
+        integration_id = _text(data.get("integration_id"))
+        record = record_data_activity(session, integration_id, now) if integration_id else None
+        inbox.kombo_integration_id = integration_id
+        if record is None:
+            return _flag(session, inbox, "unknown integration")
+        inbox.organisation_id = record.organisation_id
+        _mark_applied(session, inbox, now)
+        return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
+
+    session.add(inbox)
+    return IngestResult(Outcome.STORED)
+
+
+def _organisation(session: Session, origin_id: str | None) -> Organisation | None:
+    return session.get(Organisation, origin_id) if origin_id else None
+
+
+def _end_user_origin(data: dict[str, Any]) -> str | None:
+    end_user = data.get("end_user")
+    return _text(end_user.get("origin_id")) if isinstance(end_user, dict) else None
+
+
+def _flag(session: Session, inbox: WebhookEvent, reason: str) -> IngestResult:
+    inbox.flag = reason
+    session.add(inbox)
+    return IngestResult(Outcome.FLAGGED)
+
+
+def _mark_applied(session: Session, inbox: WebhookEvent, now) -> None:
+    inbox.applied_at = now
+    session.add(inbox)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() and len(value) <= 200 else None
