@@ -7,6 +7,7 @@ Built once by the app module; services receive what they need from here.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,13 +23,15 @@ from kombo_portal.kombo import KomboClient
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.service import WebhookSettings
-from kombo_portal.services.accounts import ensure_demo_accounts
+from kombo_portal.services.accounts import ensure_demo_accounts, lock_demo_accounts
 from kombo_portal.services.connect import ConnectOptions
 from kombo_portal.services.kombo_details import refresh_from_kombo
 
 WEBHOOK_PATH = "/webhooks/kombo"
 # The portal reaches the sandbox in-process: same HTTP requests and JSON bytes,
 # no socket, and no need to know which port this process listens on.
+logger = logging.getLogger(__name__)
+
 IN_PROCESS_SANDBOX_URL = "http://sandbox.invalid/v1"
 
 
@@ -61,10 +64,16 @@ class Backend:
         await refresh_from_kombo(self.engine, self.kombo, kombo_integration_id, organisation_id)
 
     def prepare(self) -> None:
-        """Start-up work: in sandbox mode, the demo accounts (on first start)."""
-        if self.sandbox is not None:
-            with transaction(self.engine) as session:
+        """Start-up work: the demo accounts exist in sandbox mode, and are locked otherwise."""
+        with transaction(self.engine) as session:
+            if self.sandbox is not None:
                 ensure_demo_accounts(session)
+            elif locked := lock_demo_accounts(session):
+                logger.warning(
+                    "Locked %d demo account(s): their public password does not work with a "
+                    "real Kombo key",
+                    locked,
+                )
 
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:

@@ -1,5 +1,6 @@
 """How the app puts the parts together: the sandbox in sandbox mode, nothing of it otherwise."""
 
+import pytest
 from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
@@ -54,3 +55,24 @@ def test_real_mode_mounts_no_sandbox_and_calls_kombo(engine):
     assert backend.kombo.base_url == "https://api.kombo.dev/v1"
     assert client.get("/sandbox/kombo/v1/check-api-key").status_code == 404
     assert client.get("/sandbox/kombo/connect").status_code == 404
+
+
+def test_demo_accounts_exist_in_sandbox_mode_and_are_locked_with_a_real_key(engine):
+    from sqlmodel import Session
+
+    from kombo_portal.services.accounts import (
+        DEMO_ADMIN_EMAIL,
+        DEMO_PASSWORD,
+        SignInRefused,
+        authenticate,
+    )
+
+    build_backend(Settings.from_environment({}), lambda: engine, backend_url="http://h:1").prepare()
+    with Session(engine) as session:
+        assert authenticate(session, DEMO_ADMIN_EMAIL, DEMO_PASSWORD).email == DEMO_ADMIN_EMAIL
+
+    real = build_backend(Settings.from_environment(REAL_MODE), lambda: engine, backend_url="x")
+    real.prepare()
+
+    with Session(engine) as session, pytest.raises(SignInRefused):
+        authenticate(session, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)

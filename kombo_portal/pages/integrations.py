@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kombo_portal.components import kombo_connect
+from kombo_portal.components import kombo_connect, ticker
 from kombo_portal.config import get_settings
 from kombo_portal.state.auth import HOME_PATH
 from kombo_portal.state.integrations import IntegrationsState
 
 INTEGRATIONS_PATH = HOME_PATH
+# How often an open page checks for changes made elsewhere (webhooks, other admins).
+REFRESH_MILLISECONDS = 1500
 
 
 def sandbox_notice() -> rx.Component:
@@ -122,6 +124,21 @@ def integration_card(card: rx.Var) -> rx.Component:
             ),
             rx.text(card["description"], color_scheme="gray", size="2"),
             rx.cond(
+                card["failed_tool"] != "",
+                rx.hstack(
+                    rx.icon("circle-x", size=16, color=rx.color("red", 11)),
+                    rx.text(
+                        "The last attempt to connect ",
+                        card["failed_tool"],
+                        " failed.",
+                        size="2",
+                        color_scheme="red",
+                    ),
+                    align="center",
+                    spacing="1",
+                ),
+            ),
+            rx.cond(
                 card["connected"] == "yes",
                 connected_details(card),
                 rx.hstack(
@@ -147,6 +164,7 @@ def integrations_page() -> rx.Component:
             *([sandbox_notice()] if get_settings().sandbox_mode else []),
             messages(),
             rx.foreach(IntegrationsState.cards, integration_card),
+            ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
             kombo_connect(
                 link=IntegrationsState.connect_link,
                 on_success=IntegrationsState.connect_succeeded,

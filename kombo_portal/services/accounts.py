@@ -190,3 +190,29 @@ def ensure_demo_accounts(session: Session) -> bool:
             name=name,
         )
     return True
+
+
+# Not an argon2 hash: no password ever matches it.
+LOCKED_PASSWORD_HASH = "!locked"  # noqa: S105
+
+
+def lock_demo_accounts(session: Session) -> int:
+    """With a real Kombo key, the public demo credentials must not sign anyone in.
+
+    Locks the demo users' passwords and ends their sessions; returns how many it locked.
+    """
+    from kombo_portal.db.models import UserSession
+
+    demo = find_organisation(session, DEMO_ORGANISATION)
+    if demo is None:
+        return 0
+    locked = 0
+    for user in list_users(session, demo):
+        if user.email in (DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL) and user.password_hash != (
+            LOCKED_PASSWORD_HASH
+        ):
+            user.password_hash = LOCKED_PASSWORD_HASH
+            session.add(user)
+            session.exec(delete(UserSession).where(UserSession.user_id == user.id))
+            locked += 1
+    return locked

@@ -12,6 +12,7 @@ Every attempt leaves an audit row: who, when, which category, how it ended.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -22,11 +23,14 @@ from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, Komb
 from kombo_portal.services.integrations import (
     IntegrationFacts,
     IntegrationOwnedElsewhere,
+    find_by_kombo_id,
     has_live_integration,
     record_integration,
 )
 from kombo_portal.services.kombo_details import facts_from_details
 from kombo_portal.services.sessions import SignedInUser
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ async def start_connect(
     try:
         link = await kombo.create_link(request)
     except KomboError as error:
-        _close_attempt(engine, attempt.id, "link_failed", repr(error))
+        close_attempt(engine, attempt.id, "link_failed", repr(error))
         raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
     return ConnectStart(attempt_id=attempt.id, link=link)
 
@@ -111,17 +115,20 @@ async def finish_connect(
         if attempt.outcome != "started":
             raise ConnectProblem("This connection has already been completed.")
         category = attempt.category
+    if not user.is_admin:  # the role may have changed since the flow opened
+        close_attempt(engine, attempt_id, "refused", "no longer an admin")
+        raise ConnectProblem("Only admins can connect systems.")
 
     try:
         found = await kombo.integration_by_token(activation_token)
     except KomboError as error:
-        _close_attempt(engine, attempt_id, "failed", repr(error))
+        close_attempt(engine, attempt_id, "failed", repr(error))
         raise ConnectProblem(
             "The connection could not be confirmed with Kombo. Try connecting again.",
             log_url=error.log_url,
         ) from None
     if found.end_user_origin_id != user.organisation_id:
-        _close_attempt(
+        close_attempt(
             engine,
             attempt_id,
             "refused",
@@ -138,37 +145,62 @@ async def finish_connect(
         setup_status=str(found.setup_status) if found.setup_status else None,
     )
     try:
-        details = await kombo.get_integration(found.id)
-    except KomboError:
+        facts = facts_from_details(await kombo.get_integration(found.id), user.organisation_id)
+    except KomboError as error:
         # The integration exists at Kombo: record what the token told us rather than
         # lose it; the details follow with its next webhook.
-        details = None
-    if details is not None:
-        facts = facts_from_details(details, user.organisation_id)
+        logger.warning("Details of %s not fetched (%s); recording it without", found.id, error)
+
+    duplicate = False
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         if attempt is None or attempt.outcome != "started":
             raise ConnectProblem("This connection has already been completed.")
-        try:
-            integration = record_integration(session, facts, connected_by_user_id=user.user_id)
-        except IntegrationOwnedElsewhere:
-            _finish(attempt, "refused", f"{found.id} is recorded for another organisation")
+        # Checked again here: two tabs may have started the same category at once.
+        existing = find_by_kombo_id(session, found.id)
+        if existing is None and has_live_integration(
+            session, user.organisation_id, facts.category or category
+        ):
+            _finish(attempt, "refused", f"{facts.category} already connected; {found.id} removed")
             session.add(attempt)
-            session.commit()
-            raise ConnectProblem(
-                "This connection belongs to another organisation and was refused."
-            ) from None
-        _finish(attempt, "connected", None)
-        attempt.kombo_integration_id = found.id
-        session.add(attempt)
+            duplicate = True
+        else:
+            try:
+                integration = record_integration(session, facts, connected_by_user_id=user.user_id)
+            except IntegrationOwnedElsewhere:
+                _finish(attempt, "refused", f"{found.id} is recorded for another organisation")
+                session.add(attempt)
+                session.commit()
+                raise ConnectProblem(
+                    "This connection belongs to another organisation and was refused."
+                ) from None
+            _finish(attempt, "connected", None)
+            attempt.kombo_integration_id = found.id
+            session.add(attempt)
+    if duplicate:
+        # Kombo does not deduplicate: remove the second connection it just made.
+        try:
+            await kombo.delete_integration(found.id)
+        except KomboError as error:
+            logger.error("Duplicate integration %s not removed at Kombo: %s", found.id, error)
+        raise ConnectProblem(f"{facts.category or category} is already connected.")
     return integration
 
 
 def abandon_connect(engine: Engine, user: SignedInUser, attempt_id: str, outcome: str, detail: str):
     """The flow ended in the browser without a token: cancelled by the user, or an error."""
+    close_attempt(engine, attempt_id, outcome, detail, user_id=user.user_id)
+
+
+def close_attempt(
+    engine: Engine, attempt_id: str, outcome: str, detail: str, *, user_id: str | None = None
+) -> None:
+    """End an attempt that is still open (of `user_id`, if given) with `outcome`."""
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
-        if attempt is None or attempt.user_id != user.user_id or attempt.outcome != "started":
+        if attempt is None or attempt.outcome != "started":
+            return
+        if user_id is not None and attempt.user_id != user_id:
             return
         _finish(attempt, outcome, detail[:1000])
         session.add(attempt)
@@ -201,11 +233,3 @@ def _finish(attempt: ConnectAttempt, outcome: str, detail: str | None) -> None:
     attempt.outcome = outcome
     attempt.detail = detail
     attempt.finished_at = utc_now()
-
-
-def _close_attempt(engine: Engine, attempt_id: str, outcome: str, detail: str) -> None:
-    with transaction(engine) as session:
-        attempt = session.get(ConnectAttempt, attempt_id)
-        if attempt is not None and attempt.outcome == "started":
-            _finish(attempt, outcome, detail[:1000])
-            session.add(attempt)

@@ -18,6 +18,7 @@ from kombo_portal.db.models import (
     FlowFailure,
     Integration,
     Organisation,
+    User,
     WebhookEvent,
     as_utc,
     utc_now,
@@ -45,6 +46,31 @@ class IntegrationFacts:
 
 class IntegrationOwnedElsewhere(Exception):
     """A Kombo integration id that is already recorded for another organisation."""
+
+
+class IncompleteFacts(ValueError):
+    """A new record needs at least the category and the tool."""
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What an organisation's Integrations page shows."""
+
+    integrations: list[Integration]
+    people: dict[str, str]  # user id -> name
+    failures: dict[str, FlowFailure]  # category -> latest failed flow not followed by success
+
+
+def overview(session: Session, organisation_id: str) -> Overview:
+    people = {
+        user.id: user.name
+        for user in session.exec(select(User).where(User.organisation_id == organisation_id))
+    }
+    return Overview(
+        integrations=current_integrations(session, organisation_id),
+        people=people,
+        failures=latest_flow_failures(session, organisation_id),
+    )
 
 
 def record_integration(
@@ -213,9 +239,9 @@ def _insert_or_find(
     record = Integration(
         kombo_integration_id=facts.kombo_integration_id,
         organisation_id=facts.organisation_id,
-        category=facts.category or "HRIS",
-        tool_id=facts.tool_id or "unknown",
-        tool_label=facts.tool_label or facts.tool_id or "Unknown tool",
+        category=facts.category,
+        tool_id=facts.tool_id,
+        tool_label=facts.tool_label or facts.tool_id,
         tool_logo_url=facts.tool_logo_url,
         state=facts.state or "ACTIVE",
         setup_status=facts.setup_status or "COMPLETED",

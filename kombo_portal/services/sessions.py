@@ -1,10 +1,12 @@
 """Server-side sign-in sessions. The browser holds a random token; the database
-holds only its hash, the user and the expiry, so a leaked database row cannot be
-replayed and signing out anywhere ends the session everywhere."""
+holds only its keyed hash (HMAC with PORTAL_SECRET_KEY), the user and the expiry,
+so a leaked database row cannot be replayed, and signing out ends the session for
+every tab. Changing PORTAL_SECRET_KEY signs everyone out."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,13 +36,14 @@ class SignedInUser:
         return self.role == "admin"
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _token_hash(token: str, secret_key: str) -> str:
+    return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def start_session(
     session: Session,
     user: User,
+    secret_key: str,
     lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
     now: datetime | None = None,
 ) -> str:
@@ -49,7 +52,10 @@ def start_session(
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
-            id=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+            id=_token_hash(token, secret_key),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
         )
     )
     # Expired sessions of anyone are of no use: drop them while we are here.
@@ -58,7 +64,7 @@ def start_session(
 
 
 def resolve_session(
-    session: Session, token: str, now: datetime | None = None
+    session: Session, token: str, secret_key: str, now: datetime | None = None
 ) -> SignedInUser | None:
     """The signed-in user behind `token`, or None if it is unknown, expired or its user gone."""
     if not token:
@@ -67,7 +73,7 @@ def resolve_session(
         select(UserSession, User, Organisation)
         .join(User, User.id == UserSession.user_id)
         .join(Organisation, Organisation.id == User.organisation_id)
-        .where(UserSession.id == _token_hash(token))
+        .where(UserSession.id == _token_hash(token, secret_key))
     ).first()
     if row is None:
         return None
@@ -85,6 +91,6 @@ def resolve_session(
     )
 
 
-def end_session(session: Session, token: str) -> None:
+def end_session(session: Session, token: str, secret_key: str) -> None:
     if token:
-        session.exec(delete(UserSession).where(UserSession.id == _token_hash(token)))
+        session.exec(delete(UserSession).where(UserSession.id == _token_hash(token, secret_key)))

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from kombo_portal.db.models import Organisation, WebhookEvent, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.integrations import (
+    IncompleteFacts,
     IntegrationFacts,
     IntegrationOwnedElsewhere,
     change_state,
@@ -127,6 +128,8 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
             )
         except IntegrationOwnedElsewhere:
             return _flag(session, inbox, "integration recorded for another organisation")
+        except IncompleteFacts:
+            return _flag(session, inbox, "no category or tool")
         _mark_applied(session, inbox, now)
         lacks_details = record.tool_logo_url is None
         return IngestResult(

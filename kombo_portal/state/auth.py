@@ -7,13 +7,15 @@ expiry, a deleted user) stops working at the next click.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
 from kombo_portal.backend import current_backend
 from kombo_portal.config import get_settings
+from kombo_portal.db.models import User
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.accounts import SignInRefused, authenticate
 from kombo_portal.services.sessions import (
@@ -31,10 +33,39 @@ MAX_PASSWORD_LENGTH = 1024
 
 
 def _safe_next(path: str | None) -> str:
-    """Only paths of this site: never another origin (`//evil.example`, `https://...`)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+    """Only paths of this site: never another origin (`//evil.example`, `https://...`).
+
+    Browsers drop tabs and newlines from URLs and treat `\\` like `/`, so a path
+    with any of those (or any other control character or space) is refused too.
+    """
+    if not path or not path.startswith("/") or path.startswith("//"):
+        return HOME_PATH
+    if any(character <= " " or character in "\\\x7f" for character in path):
+        return HOME_PATH
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc:
         return HOME_PATH
     return path
+
+
+def _sign_in(email: str, password: str, previous_token: str) -> str:
+    """Check the credentials and start a session; the new token. Raises SignInRefused."""
+    backend = current_backend()
+    secret_key = backend.settings.secret_key
+    with transaction(backend.engine) as session:
+        try:
+            user: User = authenticate(session, email, password)
+        except SignInRefused:
+            session.commit()  # the failed attempt counts
+            raise
+        # Always a new token: a session id planted before sign-in is worthless after.
+        end_session(session, previous_token, secret_key)
+        return start_session(
+            session,
+            user,
+            secret_key,
+            lifetime=timedelta(hours=backend.settings.session_hours),
+        )
 
 
 class AuthState(rx.State):
@@ -54,8 +85,9 @@ class AuthState(rx.State):
     sign_in_error: str = ""
 
     def _signed_in_user(self) -> SignedInUser | None:
-        with transaction(current_backend().engine) as session:
-            user = resolve_session(session, self.session_token)
+        backend = current_backend()
+        with transaction(backend.engine) as session:
+            user = resolve_session(session, self.session_token, backend.settings.secret_key)
         if user is None:
             self.user_name = self.user_email = self.organisation_name = ""
             self.is_admin = False
@@ -83,31 +115,36 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def sign_in(self, form_data: dict):
+    async def sign_in(self, form_data: dict):
         email = str(form_data.get("email", ""))[:MAX_EMAIL_LENGTH]
         password = str(form_data.get("password", ""))[:MAX_PASSWORD_LENGTH]
         self.sign_in_error = ""
         if not email.strip() or not password:
             self.sign_in_error = "Enter your email and your password."
             return None
-        backend = current_backend()
-        with transaction(backend.engine) as session:
-            try:
-                user = authenticate(session, email, password)
-            except SignInRefused as refused:
-                self.sign_in_error = refused.message
-                return None
-            # Always a new token: a session id planted before sign-in is worthless after.
-            end_session(session, self.session_token)
-            self.session_token = start_session(
-                session, user, lifetime=timedelta(hours=backend.settings.session_hours)
+        try:
+            # Password hashing takes a while on purpose: keep the event loop free.
+            self.session_token = await asyncio.to_thread(
+                _sign_in, email, password, self.session_token
             )
+        except SignInRefused as refused:
+            self.sign_in_error = refused.message
+            return None
+        await self._forget_the_page()
         return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
 
     @rx.event
-    def sign_out(self):
-        with transaction(current_backend().engine) as session:
-            end_session(session, self.session_token)
+    async def sign_out(self):
+        backend = current_backend()
+        with transaction(backend.engine) as session:
+            end_session(session, self.session_token, backend.settings.secret_key)
         self.session_token = ""
         self._signed_in_user()
+        await self._forget_the_page()
         return rx.redirect(SIGN_IN_PATH)
+
+    async def _forget_the_page(self) -> None:
+        """Nothing of the previous user's page stays in this tab's state."""
+        from kombo_portal.state.integrations import IntegrationsState  # (it extends this state)
+
+        (await self.get_state(IntegrationsState)).reset()

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from kombo_portal.backend import current_backend
-from kombo_portal.db.models import Integration, User
+from kombo_portal.db.models import FlowFailure, Integration
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.connect import (
     ConnectProblem,
     abandon_connect,
+    close_attempt,
     finish_connect,
     start_connect,
 )
-from kombo_portal.services.integrations import current_integrations
+from kombo_portal.services.integrations import organisation_version, overview
 from kombo_portal.state.auth import AuthState
 
 CATEGORY_TITLES = {
@@ -29,6 +29,13 @@ CATEGORY_DESCRIPTIONS = {
     "ASSESSMENT": "Tests and their results.",
     "LMS": "Courses and their progress.",
 }
+
+
+def any_tool_label(tool_id: str) -> str:
+    """Kombo's tool ids are lower-case names (`personio`, `bamboohr`); show them capitalised."""
+    return tool_id[:1].upper() + tool_id[1:]
+
+
 STATUS_BADGES = {  # Kombo's state -> (text, colour)
     "ACTIVE": ("Active", "green"),
     "INVALID": ("Needs reconnection", "red"),
@@ -36,7 +43,12 @@ STATUS_BADGES = {  # Kombo's state -> (text, colour)
 }
 
 
-def card_view(category: str, integration: Integration | None, people: dict[str, str]) -> dict:
+def card_view(
+    category: str,
+    integration: Integration | None,
+    people: dict[str, str],
+    failure: FlowFailure | None = None,
+) -> dict:
     """What one card shows, as plain strings for the page."""
     view = {
         "category": category,
@@ -49,7 +61,11 @@ def card_view(category: str, integration: Integration | None, people: dict[str, 
         "status_colour": "gray",
         "connected_by": "",
         "connected_on": "",
+        "failed_tool": "",
     }
+    if failure is not None:
+        tool = any_tool_label(failure.tool_id)
+        view["failed_tool"] = tool
     if integration is None:
         return view
     text, colour = STATUS_BADGES.get(integration.state, (integration.state.title(), "gray"))
@@ -62,7 +78,7 @@ def card_view(category: str, integration: Integration | None, people: dict[str, 
         status_text=text,
         status_colour=colour,
         connected_by=people.get(integration.connected_by_user_id or "", "Kombo"),
-        connected_on=integration.connected_at.strftime("%-d %b %Y"),
+        connected_on=f"{integration.connected_at.day} {integration.connected_at:%b %Y}",
     )
     return view
 
@@ -77,24 +93,23 @@ class IntegrationsState(AuthState):
     error_log_url: str = ""
     # Backend only: never sent to the browser.
     _attempt_id: str = ""
+    _version: int = -1  # the organisation's version the cards show
 
     def _load_cards(self, organisation_id: str) -> None:
         backend = current_backend()
         with transaction(backend.engine) as session:
-            by_category = {
-                integration.category: integration
-                for integration in current_integrations(session, organisation_id)
-            }
-            people = {
-                user.id: user.name
-                for user in session.exec(
-                    select(User).where(User.organisation_id == organisation_id)
-                )
-            }
-            self.cards = [
-                card_view(category.value, by_category.get(category.value), people)
-                for category in backend.settings.portal_categories
-            ]
+            seen = overview(session, organisation_id)
+            self._version = organisation_version(session, organisation_id)
+        by_category = {integration.category: integration for integration in seen.integrations}
+        self.cards = [
+            card_view(
+                category.value,
+                by_category.get(category.value),
+                seen.people,
+                seen.failures.get(category.value),
+            )
+            for category in backend.settings.portal_categories
+        ]
 
     def _show_problem(self, problem: ConnectProblem) -> None:
         self.error = problem.message
@@ -102,10 +117,26 @@ class IntegrationsState(AuthState):
 
     @rx.event
     def load(self):
+        # A reload starts afresh: no flow is open on a newly loaded page.
+        self.connecting = self.connect_link = self._attempt_id = ""
+        self.notice = self.error = self.error_log_url = ""
         user = self._signed_in_user()
         if user is None:
             return self._to_sign_in()
         self._load_cards(user.organisation_id)
+        return None
+
+    @rx.event
+    def refresh(self):
+        """Called every few seconds by the page: reload the cards if anything changed,
+        whichever worker or instance changed it (one small query otherwise)."""
+        user = self._signed_in_user()
+        if user is None:
+            return self._to_sign_in()
+        with transaction(current_backend().engine) as session:
+            changed = organisation_version(session, user.organisation_id) != self._version
+        if changed:
+            self._load_cards(user.organisation_id)
         return None
 
     @rx.event
@@ -120,23 +151,29 @@ class IntegrationsState(AuthState):
         self.connecting = str(category)[:16]
         yield
         backend = current_backend()
+        started = None
         try:
             started = await start_connect(
                 backend.engine, backend.kombo, user, self.connecting, backend.connect_options
             )
         except ConnectProblem as problem:
-            self.connecting = ""
             self._show_problem(problem)
-            return
-        self._attempt_id = started.attempt_id
-        self.connect_link = started.link
+        finally:
+            if started is None:
+                self.connecting = ""
+        if started is not None:
+            self._attempt_id = started.attempt_id
+            self.connect_link = started.link
 
     @rx.event
     async def connect_succeeded(self, activation_token: str):
         self.connect_link = ""
         user = self._signed_in_user()
         if user is None:
-            self.connecting = ""
+            # Signed out while the flow was open: the integration exists at Kombo and
+            # its webhook will record it; this attempt ends here.
+            close_attempt(current_backend().engine, self._attempt_id, "failed", "signed out")
+            self.connecting = self._attempt_id = ""
             return self._to_sign_in()
         backend = current_backend()
         try:

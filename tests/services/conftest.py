@@ -9,6 +9,7 @@ from kombo_portal.services.sessions import SignedInUser, resolve_session, start_
 from tests.sandbox.conftest import control, kombo, sandbox_app, sandbox_config  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
+SECRET_KEY = "test-secret-key-of-at-least-32-characters"
 
 
 @dataclass
@@ -22,9 +23,9 @@ def signed_in(engine, email: str) -> SignedInUser:
     from kombo_portal.services.accounts import find_user
 
     with transaction(engine) as session:
-        token = start_session(session, find_user(session, email))
+        token = start_session(session, find_user(session, email), SECRET_KEY)
     with transaction(engine) as session:
-        return resolve_session(session, token)
+        return resolve_session(session, token, SECRET_KEY)
 
 
 @pytest.fixture

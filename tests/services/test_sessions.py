@@ -6,16 +6,17 @@ from kombo_portal.db.models import User, UserSession, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.accounts import find_user
 from kombo_portal.services.sessions import end_session, resolve_session, start_session
+from tests.services.conftest import SECRET_KEY
 
 
 def new_session(engine, email="admin@acme.test", **kwargs) -> str:
     with transaction(engine) as session:
-        return start_session(session, find_user(session, email), **kwargs)
+        return start_session(session, find_user(session, email), SECRET_KEY, **kwargs)
 
 
 def resolve(engine, token, now=None):
     with transaction(engine) as session:
-        return resolve_session(session, token, now=now)
+        return resolve_session(session, token, SECRET_KEY, now=now)
 
 
 def test_a_session_resolves_to_its_user_and_organisation(engine, people):
@@ -54,7 +55,7 @@ def test_sessions_expire(engine, people):
 def test_signing_out_ends_the_session(engine, people):
     token = new_session(engine)
     with transaction(engine) as session:
-        end_session(session, token)
+        end_session(session, token, SECRET_KEY)
 
     assert resolve(engine, token) is None
 
@@ -74,3 +75,10 @@ def test_the_session_of_a_deleted_user_is_gone(engine, people):
 def test_unknown_and_empty_tokens_resolve_to_nobody(engine, people):
     assert resolve(engine, "") is None
     assert resolve(engine, "made-up-token") is None
+
+
+def test_another_secret_key_resolves_no_session(engine, people):
+    token = new_session(engine)
+
+    with transaction(engine) as session:
+        assert resolve_session(session, token, "another-secret-key-of-32-characters!") is None

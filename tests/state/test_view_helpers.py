@@ -18,6 +18,11 @@ from kombo_portal.state.integrations import card_view
         ("//evil.example/", HOME_PATH),
         ("/\\evil.example", HOME_PATH),
         ("javascript:alert(1)", HOME_PATH),
+        ("/\t/evil.example", HOME_PATH),
+        ("/\n/evil.example", HOME_PATH),
+        ("/ /evil.example", HOME_PATH),
+        ("/\x00x", HOME_PATH),
+        ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
     ],
 )
 def test_after_sign_in_only_paths_of_this_site_are_followed(requested, expected):
