@@ -236,6 +236,8 @@ def organisation_version(session: Session, organisation_id: str) -> int:
 def _insert_or_find(
     session: Session, facts: IntegrationFacts, connected_by_user_id: str | None, now: datetime
 ) -> tuple[Integration, bool]:
+    if not facts.category or not facts.tool_id:
+        raise IncompleteFacts(f"{facts.kombo_integration_id}: category and tool are needed")
     record = Integration(
         kombo_integration_id=facts.kombo_integration_id,
         organisation_id=facts.organisation_id,

@@ -73,8 +73,13 @@ async def test_a_member_is_refused_and_no_link_is_made(engine, kombo, people):
 
 
 async def test_a_category_not_offered_is_refused(engine, kombo, people):
-    with pytest.raises(ConnectProblem):
+    with pytest.raises(ConnectProblem) as refused:
         await start_connect(engine, kombo, people.acme_admin, "LMS", OPTIONS)
+
+    assert refused.value.message == "LMS cannot be connected here."
+    assert [attempt.outcome for attempt in attempts(engine)] == ["refused"]
+    with Session(engine) as session:
+        assert session.exec(select(SandboxLink)).all() == []
 
 
 async def test_a_second_connect_of_a_connected_category_is_refused(engine, kombo, control, people):
@@ -190,3 +195,44 @@ async def test_a_cancelled_flow_is_recorded_and_stores_nothing(engine, kombo, pe
 
     assert integrations(engine) == []
     assert attempts(engine)[0].outcome == "cancelled"
+
+
+async def test_a_token_reused_for_a_second_attempt_is_refused_by_kombo(
+    engine, kombo, control, people
+):
+    admin = people.acme_admin
+    first = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    token = complete_flow(control, first.link)
+    await finish_connect(engine, kombo, admin, first.attempt_id, token)
+    with Session(engine) as session:
+        # Free the category so only the token's single use can stop the replay.
+        session.exec(select(Integration)).one().removed_at = utc_now()
+        session.commit()
+    second = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+
+    with pytest.raises(ConnectProblem) as replay:
+        await finish_connect(engine, kombo, admin, second.attempt_id, token)
+
+    assert "could not be confirmed" in replay.value.message
+    assert len(integrations(engine)) == 1
+
+
+async def test_two_tabs_connecting_the_same_category_end_with_one_integration(
+    engine, kombo, control, people
+):
+    admin = people.acme_admin
+    first = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    second = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    first_token = complete_flow(control, first.link, tool="personio")
+    second_token = complete_flow(control, second.link, tool="hibob")
+
+    kept = await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
+    with pytest.raises(ConnectProblem) as refused:
+        await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
+
+    assert refused.value.message == "HRIS is already connected."
+    assert [record.kombo_integration_id for record in integrations(engine)] == [
+        kept.kombo_integration_id
+    ]
+    hibob = control.get("/control/webhooks").json()["data"]["deliveries"]
+    assert any(d["type"] == "integration-deleted" for d in hibob), "Kombo's duplicate removed"
