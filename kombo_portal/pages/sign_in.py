@@ -6,9 +6,9 @@ import reflex as rx
 
 from kombo_portal.config import get_settings
 from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
-from kombo_portal.state.auth import AuthState
+from kombo_portal.state.auth import SIGN_IN_PATH, AuthState
 
-SIGN_IN_PATH = "/sign-in"
+__all__ = ["SIGN_IN_PATH", "sign_in_page"]
 
 
 def demo_credentials() -> rx.Component:

@@ -25,7 +25,6 @@ from starlette.routing import Mount, Route
 from kombo_portal.sandbox import service
 from kombo_portal.sandbox.catalogue import (
     CATEGORIES,
-    TEXTS,
     TOOLS_BY_CATEGORY,
     SandboxTool,
     any_tool,
@@ -38,6 +37,7 @@ from kombo_portal.sandbox.flow_page import (
     connected_page,
     credentials_page,
     setup_page,
+    texts_for,
     tool_logo_svg,
     unavailable_page,
 )
@@ -255,7 +255,7 @@ def create_sandbox_app(
             username = params.get("username", "").strip()
             password = params.get("password", "")
             if link.purpose != "setup" and (not username or not password):
-                texts_error = service_texts(link.language)["missing"]
+                texts_error = texts_for(link.language)["missing"]
                 return HTMLResponse(
                     credentials_page(link, tool, error=texts_error, username=username), 422
                 )
@@ -266,7 +266,7 @@ def create_sandbox_app(
             except CredentialsRejected:
                 # Keep the failure webhook; the link stays open for another try.
                 session.commit()
-                message = service_texts(link.language)["rejected"].format(tool=tool.label)
+                message = texts_for(link.language)["rejected"].format(tool=tool.label)
                 return HTMLResponse(
                     credentials_page(link, tool, error=message, username=username), 422
                 )
@@ -347,10 +347,6 @@ def create_sandbox_app(
             Route("/assets/tools/{tool:str}.svg", tool_logo),
         ]
     )
-
-
-def service_texts(language: str) -> dict[str, str]:
-    return TEXTS.get(language, TEXTS["en"])
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

@@ -64,7 +64,7 @@ def _page(language: str, title: str, body: str) -> str:
 """
 
 
-def _texts(language: str) -> dict[str, str]:
+def texts_for(language: str) -> dict[str, str]:
     return TEXTS.get(language, TEXTS["en"])
 
 
@@ -76,7 +76,7 @@ def _close_button(texts: dict[str, str]) -> str:
 
 
 def _title_for(link: SandboxLink, tool: SandboxTool | None) -> str:
-    texts = _texts(link.language)
+    texts = texts_for(link.language)
     if link.purpose == "relink" and tool:
         return texts["reconnect"].format(tool=tool.label)
     if link.purpose == "setup" and tool:
@@ -86,7 +86,7 @@ def _title_for(link: SandboxLink, tool: SandboxTool | None) -> str:
 
 
 def choose_tool_page(link: SandboxLink) -> str:
-    texts = _texts(link.language)
+    texts = texts_for(link.language)
     buttons = "\n".join(
         f'<button type="submit" class="tool" name="tool" value="{escape(tool.id)}">'
         f'<img src="assets/tools/{escape(tool.id)}.svg" alt="">{escape(tool.label)}</button>'
@@ -109,7 +109,7 @@ def choose_tool_page(link: SandboxLink) -> str:
 def credentials_page(
     link: SandboxLink, tool: SandboxTool, *, error: str | None = None, username: str = ""
 ) -> str:
-    texts = _texts(link.language)
+    texts = texts_for(link.language)
     title = _title_for(link, tool)
     heading = title if link.purpose != "connect" else texts["sign_in"].format(tool=tool.label)
     alert = f'<p class="error" role="alert" tabindex="-1">{escape(error)}</p>' if error else ""
@@ -135,7 +135,7 @@ def credentials_page(
 
 
 def setup_page(link: SandboxLink, tool: SandboxTool) -> str:
-    texts = _texts(link.language)
+    texts = texts_for(link.language)
     title = _title_for(link, tool)
     body = f"""{_close_button(texts)}
 <h1 id="flow-title">{escape(title)}</h1>
@@ -156,7 +156,7 @@ def setup_page(link: SandboxLink, tool: SandboxTool) -> str:
 
 
 def connected_page(link: SandboxLink, tool: SandboxTool, activation_token: str) -> str:
-    texts = _texts(link.language)
+    texts = texts_for(link.language)
     body = f"""{_close_button(texts)}
 <h1 id="flow-title">{escape(texts["connected"])}</h1>
 <p role="status" data-activation-token="{escape(activation_token)}">
@@ -165,7 +165,7 @@ def connected_page(link: SandboxLink, tool: SandboxTool, activation_token: str) 
 
 
 def unavailable_page(reason: str, language: str = "en") -> str:
-    texts = _texts(language)
+    texts = texts_for(language)
     message = texts.get(f"{reason}_link", texts["unknown_link"])
     body = f"""<h1 id="flow-title">{escape(message)}</h1>
 <div class="actions">

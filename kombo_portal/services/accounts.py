@@ -10,9 +10,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from kombo_portal.db.models import Organisation, Role, SignInAttempt, User, as_utc, utc_now
+from kombo_portal.db.models import (
+    Organisation,
+    Role,
+    SignInAttempt,
+    User,
+    UserSession,
+    as_utc,
+    utc_now,
+)
+from kombo_portal.kombo.models import Language
 
-LANGUAGES = ("en", "de", "fr", "it", "es")
+LANGUAGES = tuple(language.value for language in Language)
 MIN_PASSWORD_LENGTH = 12
 # Failed sign-ins allowed per email within the window before further tries wait.
 SIGN_IN_FAILURES_ALLOWED = 5
@@ -201,8 +210,6 @@ def lock_demo_accounts(session: Session) -> int:
 
     Locks the demo users' passwords and ends their sessions; returns how many it locked.
     """
-    from kombo_portal.db.models import UserSession
-
     demo = find_organisation(session, DEMO_ORGANISATION)
     if demo is None:
         return 0
