@@ -479,3 +479,39 @@ def test_activation_and_webhook_racing_end_with_one_record(engine, acme):
     assert errors == []
     [record] = records(engine)
     assert record.tool_label == "Personio"
+
+
+def test_a_created_integration_gets_its_details_fetched_after_it_is_stored(engine, acme):
+    fetched = []
+
+    async def fetch_details(kombo_integration_id: str, organisation_id: str) -> None:
+        fetched.append((kombo_integration_id, organisation_id))
+        raise RuntimeError("Kombo is down")  # a failure here must not fail the webhook
+
+    client = TestClient(
+        create_backend_api(
+            lambda: engine, get_webhook_secrets=lambda: (SECRET,), fetch_details=fetch_details
+        )
+    )
+
+    response = post(client, created("evt_1", acme))
+
+    assert response.status_code == 200
+    assert fetched == [("personio:AAAA", acme)]
+    assert len(records(engine)) == 1
+
+
+def test_a_created_event_without_category_or_tool_is_flagged_not_half_recorded(
+    client, engine, acme
+):
+    body = body_of(
+        "evt_1",
+        "integration-created",
+        {"id": "personio:AAAA", "end_user": {"origin_id": acme}},
+    )
+
+    response = post(client, body)
+
+    assert response.json()["outcome"] == "flagged"
+    assert records(engine) == []
+    assert inbox(engine)[0].flag == "no category or tool"

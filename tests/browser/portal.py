@@ -41,3 +41,15 @@ def sign_in(page: Page, app: RunningApp, email: str, password: str = PASSWORD) -
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
+
+
+def connect_through_the_flow(
+    page: Page, category: str, tool: str, password: str = "s3cret-password"
+) -> None:
+    """Click "Connect CATEGORY" and complete the sandbox's flow inside the iframe."""
+    page.get_by_role("button", name=f"Connect {category}").click()
+    flow = page.frame_locator("iframe")
+    flow.get_by_role("button", name=tool).click()
+    flow.get_by_label("Username").fill("hr-admin")
+    flow.get_by_label("Password").fill(password)
+    flow.get_by_role("button", name="Connect").click()

@@ -7,18 +7,13 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from kombo_portal.config import DEFAULT_SANDBOX_API_KEY
-from tests.browser.portal import new_organisation, sign_in
+from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
 
 SANDBOX_HEADERS = {"Authorization": f"Bearer {DEFAULT_SANDBOX_API_KEY}"}
 
 
 def connect_hris(page: Page) -> None:
-    page.get_by_role("button", name="Connect HRIS").click()
-    flow = page.frame_locator("iframe")
-    flow.get_by_role("button", name="Personio").click()
-    flow.get_by_label("Username").fill("hr-admin")
-    flow.get_by_label("Password").fill("s3cret-password")
-    flow.get_by_role("button", name="Connect").click()
+    connect_through_the_flow(page, "HRIS", "Personio")
     expect(page.locator('[data-category="HRIS"]').get_by_text("Active")).to_be_visible()
 
 
@@ -73,12 +68,8 @@ def test_a_failed_attempt_shows_on_the_card_until_a_later_success(running_app, p
     account = new_organisation(running_app)
     sign_in(page, running_app, account.email)
 
-    page.get_by_role("button", name="Connect HRIS").click()
+    connect_through_the_flow(page, "HRIS", "Workday", password="fail")
     flow = page.frame_locator("iframe")
-    flow.get_by_role("button", name="Workday").click()
-    flow.get_by_label("Username").fill("hr-admin")
-    flow.get_by_label("Password").fill("fail")
-    flow.get_by_role("button", name="Connect").click()
     expect(flow.get_by_role("alert")).to_be_visible()
 
     hris = page.locator('[data-category="HRIS"]')

@@ -7,7 +7,7 @@ import sqlite3
 from playwright.sync_api import Page, expect
 
 from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from tests.browser.portal import add_user, new_organisation, sign_in
+from tests.browser.portal import add_user, connect_through_the_flow, new_organisation, sign_in
 from tests.browser.test_smoke import record_problems
 
 
@@ -31,12 +31,7 @@ def test_an_admin_connects_an_hris_and_the_card_shows_it(running_app, page: Page
     problems = record_problems(page)
     sign_in(page, running_app, account.email)
 
-    page.get_by_role("button", name="Connect HRIS").click()
-    flow = page.frame_locator("iframe")
-    flow.get_by_role("button", name="HiBob").click()
-    flow.get_by_label("Username").fill("hr-admin")
-    flow.get_by_label("Password").fill("s3cret-password")
-    flow.get_by_role("button", name="Connect").click()
+    connect_through_the_flow(page, "HRIS", "HiBob")
 
     hris = card(page, "HRIS")
     expect(hris.get_by_text("HiBob")).to_be_visible(timeout=5_000)
