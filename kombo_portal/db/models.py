@@ -134,7 +134,8 @@ class Integration(SQLModel, table=True):
 
 
 class ConnectAttempt(SQLModel, table=True):
-    """The audit trail of connect attempts: who, when, which category, how it ended."""
+    """The audit trail of what admins did to integrations: who, when, which category
+    and integration, how it ended."""
 
     __tablename__ = "connect_attempt"
 
@@ -142,7 +143,11 @@ class ConnectAttempt(SQLModel, table=True):
     organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
     user_id: str | None = Field(default=None, foreign_key="portal_user.id")
     category: str = Field(max_length=16)
-    # started, link_failed, cancelled, failed, refused, connected
+    # connect, reconnect, setup, disconnect, enable, disable
+    action: str = Field(
+        default="connect", max_length=16, sa_column_kwargs={"server_default": "connect"}
+    )
+    # started, link_failed, cancelled, failed, refused, connected, done
     outcome: str = Field(default="started", max_length=16)
     detail: str | None = Field(default=None, max_length=1000)
     kombo_integration_id: str | None = Field(default=None, max_length=200)

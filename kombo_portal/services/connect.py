@@ -104,6 +104,11 @@ async def finish_connect(
     attempt_id: str,
     activation_token: str,
 ) -> Integration:
+    """The flow of `attempt_id` resolved with `activation_token`: record what it made.
+
+    For a reconnect or a setup the token must name the integration being repaired;
+    if Kombo's repair flow gives no usable token, the integration is read instead.
+    """
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         if (
@@ -114,42 +119,58 @@ async def finish_connect(
             raise ConnectProblem("This connection was not started here. Start it again.")
         if attempt.outcome != "started":
             raise ConnectProblem("This connection has already been completed.")
-        category = attempt.category
+        category, action, repaired_id = (
+            attempt.category,
+            attempt.action,
+            attempt.kombo_integration_id,
+        )
     if not user.is_admin:  # the role may have changed since the flow opened
         close_attempt(engine, attempt_id, "refused", "no longer an admin")
         raise ConnectProblem("Only admins can connect systems.")
 
     try:
         found = await kombo.integration_by_token(activation_token)
+        kombo_integration_id, origin_id = found.id, found.end_user_origin_id
+        token_facts = IntegrationFacts(
+            kombo_integration_id=found.id,
+            organisation_id=user.organisation_id,
+            category=category,
+            tool_id=found.tool,
+            tool_label=found.tool,
+            setup_status=str(found.setup_status) if found.setup_status else None,
+        )
     except KomboError as error:
-        close_attempt(engine, attempt_id, "failed", repr(error))
-        raise ConnectProblem(
-            "The connection could not be confirmed with Kombo. Try connecting again.",
-            log_url=error.log_url,
-        ) from None
-    if found.end_user_origin_id != user.organisation_id:
+        if repaired_id is None:
+            close_attempt(engine, attempt_id, "failed", repr(error))
+            raise ConnectProblem(
+                "The connection could not be confirmed with Kombo. Try connecting again.",
+                log_url=error.log_url,
+            ) from None
+        kombo_integration_id, origin_id, token_facts = repaired_id, user.organisation_id, None
+    if origin_id != user.organisation_id or (
+        repaired_id is not None and kombo_integration_id != repaired_id
+    ):
         close_attempt(
             engine,
             attempt_id,
             "refused",
-            f"token for another organisation ({found.end_user_origin_id!r}), {found.id}",
+            f"token for another organisation or integration ({origin_id!r}, "
+            f"{kombo_integration_id})",
         )
         raise ConnectProblem("This connection belongs to another organisation and was refused.")
 
-    facts = IntegrationFacts(
-        kombo_integration_id=found.id,
-        organisation_id=user.organisation_id,
-        category=category,
-        tool_id=found.tool,
-        tool_label=found.tool,
-        setup_status=str(found.setup_status) if found.setup_status else None,
-    )
     try:
-        facts = facts_from_details(await kombo.get_integration(found.id), user.organisation_id)
+        facts = facts_from_details(
+            await kombo.get_integration(kombo_integration_id), user.organisation_id
+        )
     except KomboError as error:
+        if token_facts is None:
+            close_attempt(engine, attempt_id, "failed", repr(error))
+            raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
         # The integration exists at Kombo: record what the token told us rather than
         # lose it; the details follow with its next webhook.
         logger.warning("Details of %s not fetched (%s); recording it without", found.id, error)
+        facts = token_facts
 
     duplicate = False
     with transaction(engine) as session:
@@ -157,32 +178,36 @@ async def finish_connect(
         if attempt is None or attempt.outcome != "started":
             raise ConnectProblem("This connection has already been completed.")
         # Checked again here: two tabs may have started the same category at once.
-        existing = find_by_kombo_id(session, found.id)
-        if existing is None and has_live_integration(
-            session, user.organisation_id, facts.category or category
+        existing = find_by_kombo_id(session, kombo_integration_id)
+        if (
+            action == "connect"
+            and existing is None
+            and has_live_integration(session, user.organisation_id, facts.category or category)
         ):
-            _finish(attempt, "refused", f"{facts.category} already connected; {found.id} removed")
+            _finish(attempt, "refused", f"{facts.category} already connected; removed duplicate")
             session.add(attempt)
             duplicate = True
         else:
             try:
                 integration = record_integration(session, facts, connected_by_user_id=user.user_id)
             except IntegrationOwnedElsewhere:
-                _finish(attempt, "refused", f"{found.id} is recorded for another organisation")
+                _finish(
+                    attempt, "refused", f"{kombo_integration_id} belongs to another organisation"
+                )
                 session.add(attempt)
                 session.commit()
                 raise ConnectProblem(
                     "This connection belongs to another organisation and was refused."
                 ) from None
             _finish(attempt, "connected", None)
-            attempt.kombo_integration_id = found.id
+            attempt.kombo_integration_id = kombo_integration_id
             session.add(attempt)
     if duplicate:
         # Kombo does not deduplicate: remove the second connection it just made.
         try:
-            await kombo.delete_integration(found.id)
+            await kombo.delete_integration(kombo_integration_id)
         except KomboError as error:
-            logger.error("Duplicate integration %s not removed at Kombo: %s", found.id, error)
+            logger.error("Duplicate %s not removed at Kombo: %s", kombo_integration_id, error)
         raise ConnectProblem(f"{facts.category or category} is already connected.")
     return integration
 

@@ -1,0 +1,140 @@
+"""After connecting: reconnect, finish setup, enable or disable, disconnect.
+
+Every action is for a signed-in admin of the organisation that owns the
+integration; anything else is refused and recorded. Reconnect and finish setup
+open a Kombo link in the same Connect component and end in
+`services.connect.finish_connect`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.kombo import KomboClient, KomboError, Language
+from kombo_portal.services.connect import (
+    ConnectProblem,
+    ConnectStart,
+    close_attempt,
+    describe_kombo_failure,
+)
+from kombo_portal.services.integrations import change_state, mark_removed
+from kombo_portal.services.sessions import SignedInUser
+
+logger = logging.getLogger(__name__)
+
+NOT_YOURS = "This integration is not one of your organisation's."
+
+
+async def start_repair(
+    engine: Engine, kombo: KomboClient, user: SignedInUser, integration_id: str, action: str
+) -> ConnectStart:
+    """A link that repairs the integration in place: `reconnect` (new credentials, same
+    integration) or `setup` (finish an incomplete setup)."""
+    if action not in ("reconnect", "setup"):
+        raise ConnectProblem("Unknown action.")
+    attempt_id, kombo_integration_id = _begin(engine, user, integration_id, action)
+    language = Language(user.language) if user.language in set(Language) else Language.EN
+    try:
+        if action == "reconnect":
+            link = await kombo.create_relink_link(kombo_integration_id, language=language)
+        else:
+            link = await kombo.create_setup_link(kombo_integration_id, language=language)
+    except KomboError as error:
+        close_attempt(engine, attempt_id, "link_failed", repr(error))
+        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+    return ConnectStart(attempt_id=attempt_id, link=link)
+
+
+async def disconnect(
+    engine: Engine, kombo: KomboClient, user: SignedInUser, integration_id: str
+) -> Integration:
+    """Delete the integration at Kombo (irreversible) and mark the record removed.
+
+    Kombo answering "not found" means it is gone already: that counts as done.
+    """
+    attempt_id, kombo_integration_id = _begin(engine, user, integration_id, "disconnect")
+    try:
+        await kombo.delete_integration(kombo_integration_id)
+    except KomboError as error:
+        if not error.is_not_found:
+            close_attempt(engine, attempt_id, "failed", repr(error))
+            raise ConnectProblem(
+                "Kombo could not disconnect it. Try again in a moment.", log_url=error.log_url
+            ) from None
+    with transaction(engine) as session:
+        record = mark_removed(session, kombo_integration_id)
+        _done(session, attempt_id)
+    if record is None:  # deleted from the portal meanwhile
+        raise ConnectProblem(NOT_YOURS)
+    return record
+
+
+async def set_enabled(
+    engine: Engine, kombo: KomboClient, user: SignedInUser, integration_id: str, enabled: bool
+) -> Integration:
+    """Kombo's `enabled`: a disabled integration is INACTIVE and stops syncing."""
+    action = "enable" if enabled else "disable"
+    attempt_id, kombo_integration_id = _begin(engine, user, integration_id, action)
+    try:
+        await kombo.set_enabled(kombo_integration_id, enabled)
+    except KomboError as error:
+        close_attempt(engine, attempt_id, "failed", repr(error))
+        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+    with transaction(engine) as session:
+        record = change_state(
+            session,
+            kombo_integration_id,
+            state="ACTIVE" if enabled else "INACTIVE",
+            setup_status=None,
+            qa_status=None,
+        )
+        _done(session, attempt_id)
+    if record is None:
+        raise ConnectProblem(NOT_YOURS)
+    return record
+
+
+def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str) -> tuple[str, str]:
+    """Check who may do this to which integration, and open the audit row.
+
+    Returns (attempt id, Kombo integration id); raises ConnectProblem (recorded) if refused.
+    """
+    with transaction(engine) as session:
+        record = session.get(Integration, str(integration_id)[:32])
+        owned = record is not None and record.organisation_id == user.organisation_id
+        refusal = None
+        if not user.is_admin:
+            refusal = "Only admins can change integrations."
+        elif not owned or record is None or record.removed_at is not None:
+            refusal = NOT_YOURS
+        elif action == "setup" and record.setup_status != "INCOMPLETE":
+            refusal = "This integration has no setup left to finish."
+        attempt = ConnectAttempt(
+            organisation_id=user.organisation_id,
+            user_id=user.user_id,
+            category=record.category if owned and record else "-",
+            action=action,
+            kombo_integration_id=record.kombo_integration_id if owned and record else None,
+        )
+        if refusal:
+            attempt.outcome = "refused"
+            attempt.detail = f"{refusal} (integration {str(integration_id)[:32]!r})"
+            attempt.finished_at = attempt.started_at
+        session.add(attempt)
+    if refusal:
+        logger.warning("Refused %s of %r for %s: %s", action, integration_id, user.email, refusal)
+        raise ConnectProblem(refusal)
+    return attempt.id, record.kombo_integration_id  # type: ignore[union-attr]
+
+
+def _done(session: Session, attempt_id: str) -> None:
+    attempt = session.get(ConnectAttempt, attempt_id)
+    if attempt is not None and attempt.outcome == "started":
+        attempt.outcome = "done"
+        attempt.finished_at = utc_now()
+        session.add(attempt)
