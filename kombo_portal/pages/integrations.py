@@ -103,6 +103,104 @@ def connected_details(card: rx.Var) -> rx.Component:
     )
 
 
+def reconnection_banner() -> rx.Component:
+    return rx.cond(
+        IntegrationsState.broken != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("plug-zap")),
+            rx.callout.text(
+                "Needs reconnection: ",
+                IntegrationsState.broken,
+                ". The credentials stopped working; reconnect to sync again.",
+            ),
+            color_scheme="red",
+            role="alert",
+        ),
+    )
+
+
+def disconnect_dialog(card: rx.Var) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                "Disconnect",
+                color_scheme="red",
+                variant="soft",
+                disabled=IntegrationsState.connecting != "",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Disconnect ", card["tool_label"], "?"),
+            rx.alert_dialog.description(
+                "Kombo stops syncing ",
+                card["tool_label"],
+                " and deletes this connection. You can connect again later.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Disconnect",
+                        color_scheme="red",
+                        on_click=IntegrationsState.disconnect(card["integration_id"]),
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+    )
+
+
+def card_actions(card: rx.Var) -> rx.Component:
+    busy = IntegrationsState.connecting != ""
+    return rx.hstack(
+        rx.cond(
+            card["needs_reconnection"] == "yes",
+            rx.button(
+                "Reconnect",
+                on_click=IntegrationsState.reconnect(card["integration_id"]),
+                loading=IntegrationsState.connecting == card["category"],
+                disabled=busy,
+            ),
+            rx.button(
+                "Reconnect",
+                variant="soft",
+                on_click=IntegrationsState.reconnect(card["integration_id"]),
+                disabled=busy,
+            ),
+        ),
+        rx.cond(
+            card["setup_incomplete"] == "yes",
+            rx.button(
+                "Finish setup",
+                on_click=IntegrationsState.finish_setup(card["integration_id"]),
+                disabled=busy,
+            ),
+        ),
+        rx.cond(
+            card["disabled"] == "yes",
+            rx.button(
+                "Enable",
+                variant="soft",
+                on_click=IntegrationsState.set_enabled(card["integration_id"], True),
+                disabled=busy,
+            ),
+            rx.button(
+                "Disable",
+                variant="soft",
+                color_scheme="gray",
+                on_click=IntegrationsState.set_enabled(card["integration_id"], False),
+                disabled=busy,
+            ),
+        ),
+        disconnect_dialog(card),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
 def connect_button(card: rx.Var) -> rx.Component:
     return rx.button(
         "Connect ",
@@ -140,7 +238,11 @@ def integration_card(card: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 card["connected"] == "yes",
-                connected_details(card),
+                rx.vstack(
+                    connected_details(card),
+                    rx.cond(IntegrationsState.is_admin, card_actions(card)),
+                    spacing="3",
+                ),
                 rx.hstack(
                     rx.text("Not connected", size="2"),
                     rx.spacer(),
@@ -163,6 +265,7 @@ def integrations_page() -> rx.Component:
             page_header(),
             *([sandbox_notice()] if get_settings().sandbox_mode else []),
             messages(),
+            reconnection_banner(),
             rx.foreach(IntegrationsState.cards, integration_card),
             ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
             kombo_connect(

@@ -7,6 +7,7 @@ import reflex as rx
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration
 from kombo_portal.db.transaction import transaction
+from kombo_portal.services import lifecycle
 from kombo_portal.services.connect import (
     ConnectProblem,
     abandon_connect,
@@ -62,6 +63,10 @@ def card_view(
         "connected_by": "",
         "connected_on": "",
         "failed_tool": "",
+        "integration_id": "",
+        "needs_reconnection": "",
+        "setup_incomplete": "",
+        "disabled": "",
     }
     if failure is not None:
         tool = any_tool_label(failure.tool_id)
@@ -79,12 +84,18 @@ def card_view(
         status_colour=colour,
         connected_by=people.get(integration.connected_by_user_id or "", "Kombo"),
         connected_on=f"{integration.connected_at.day} {integration.connected_at:%b %Y}",
+        integration_id=integration.id,
+        needs_reconnection="yes" if integration.state == "INVALID" else "",
+        setup_incomplete="yes" if integration.setup_status == "INCOMPLETE" else "",
+        disabled="yes" if integration.state == "INACTIVE" else "",
     )
     return view
 
 
 class IntegrationsState(AuthState):
     cards: list[dict[str, str]] = []  # noqa: RUF012 (Reflex copies state defaults)
+    # The integrations that need reconnection, named for the banner above the cards.
+    broken: str = ""
     # The category whose link is being created, or whose flow is open.
     connecting: str = ""
     connect_link: str = ""
@@ -110,6 +121,11 @@ class IntegrationsState(AuthState):
             )
             for category in backend.settings.portal_categories
         ]
+        self.broken = ", ".join(
+            f"{card['tool_label']} ({card['category']})"
+            for card in self.cards
+            if card["needs_reconnection"]
+        )
 
     def _show_problem(self, problem: ConnectProblem) -> None:
         self.error = problem.message
@@ -188,6 +204,87 @@ class IntegrationsState(AuthState):
         self._attempt_id = ""
         self._load_cards(user.organisation_id)
         return None
+
+    @rx.event
+    async def reconnect(self, integration_id: str):
+        async for update in self._open_repair(integration_id, "reconnect"):
+            yield update
+
+    @rx.event
+    async def finish_setup(self, integration_id: str):
+        async for update in self._open_repair(integration_id, "setup"):
+            yield update
+
+    async def _open_repair(self, integration_id: str, action: str):
+        if self.connecting:
+            return
+        user = self._signed_in_user()
+        if user is None:
+            yield self._to_sign_in()
+            return
+        self.notice = self.error = self.error_log_url = ""
+        self.connecting = self._category_of(integration_id) or "-"
+        yield
+        backend = current_backend()
+        started = None
+        try:
+            started = await lifecycle.start_repair(
+                backend.engine, backend.kombo, user, str(integration_id), action
+            )
+        except ConnectProblem as problem:
+            self._show_problem(problem)
+        finally:
+            if started is None:
+                self.connecting = ""
+        if started is not None:
+            self._attempt_id = started.attempt_id
+            self.connect_link = started.link
+
+    @rx.event
+    async def disconnect(self, integration_id: str):
+        async for update in self._act(integration_id, "disconnect"):
+            yield update
+
+    @rx.event
+    async def set_enabled(self, integration_id: str, enabled: bool):
+        async for update in self._act(integration_id, "enable" if enabled else "disable"):
+            yield update
+
+    async def _act(self, integration_id: str, action: str):
+        """Disconnect, enable or disable: one call to Kombo, then the cards again."""
+        if self.connecting:
+            return
+        user = self._signed_in_user()
+        if user is None:
+            yield self._to_sign_in()
+            return
+        self.notice = self.error = self.error_log_url = ""
+        self.connecting = self._category_of(integration_id) or "-"
+        yield
+        backend = current_backend()
+        try:
+            if action == "disconnect":
+                record = await lifecycle.disconnect(
+                    backend.engine, backend.kombo, user, str(integration_id)
+                )
+                self.notice = f"{record.tool_label} is disconnected."
+            else:
+                enabled = action == "enable"
+                record = await lifecycle.set_enabled(
+                    backend.engine, backend.kombo, user, str(integration_id), enabled
+                )
+                self.notice = f"{record.tool_label} is {'enabled' if enabled else 'disabled'}."
+        except ConnectProblem as problem:
+            self._show_problem(problem)
+        finally:
+            self.connecting = ""
+        self._load_cards(user.organisation_id)
+
+    def _category_of(self, integration_id: str) -> str:
+        return next(
+            (card["category"] for card in self.cards if card["integration_id"] == integration_id),
+            "",
+        )
 
     @rx.event
     def connect_cancelled(self):
