@@ -18,7 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
@@ -81,17 +82,31 @@ def webhook_routes(
             return _answer(400, str(invalid))
         try:
             result = await run_in_threadpool(ingest_event, get_engine(), event)
+        except DataError:
+            # The database refused a value of this event: delivering it again cannot help.
+            logger.warning("Webhook %s refused by the database as invalid data", event.id)
+            return _answer(400, "a value in the event is not valid")
         except SQLAlchemyError as error:
             logger.error("Webhook %s not stored: database error %s", event.id, type(error).__name__)
             return _answer(503, "not stored; deliver it again")
+        background = None
         if result.needs_details_for and result.organisation_id and fetch_details:
-            try:
-                await fetch_details(result.needs_details_for, result.organisation_id)
-            except Exception:
-                logger.exception("Webhook %s: fetching the integration's details failed", event.id)
-        return JSONResponse({"status": "ok", "outcome": result.outcome.value})
+            # After the answer: Kombo waits for nobody's API call but ours.
+            background = BackgroundTask(
+                _fetch_details, fetch_details, result.needs_details_for, result.organisation_id
+            )
+        return JSONResponse(
+            {"status": "ok", "outcome": result.outcome.value}, background=background
+        )
 
     return [Route(path, receive, methods=["POST"]) for path in WEBHOOK_PATHS]
+
+
+async def _fetch_details(fetch: FetchDetails, kombo_integration_id: str, organisation_id: str):
+    try:
+        await fetch(kombo_integration_id, organisation_id)
+    except Exception:
+        logger.exception("Fetching the details of %s failed", kombo_integration_id)
 
 
 def _answer(status: int, message: str) -> JSONResponse:

@@ -65,8 +65,11 @@ def _create_sqlite_engine(url: URL) -> Engine:
     def _begin_immediately(connection) -> None:
         # Take the write lock at the start: two transactions that read and then
         # write would otherwise deadlock, and SQLite fails one at once instead of
-        # letting it wait its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # letting it wait its turn. Reads (db.transaction.reading) need no lock.
+        if connection.get_execution_options().get("read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

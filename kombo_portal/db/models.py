@@ -118,6 +118,10 @@ class Integration(SQLModel, table=True):
     state: str = Field(max_length=32)  # Kombo's status: ACTIVE, INVALID, INACTIVE, ...
     setup_status: str = Field(max_length=32)
     qa_status: str | None = Field(default=None, max_length=16)
+    # When Kombo says the state last changed: older news never overwrites newer.
+    state_updated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     last_data_activity_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

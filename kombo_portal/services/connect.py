@@ -159,9 +159,10 @@ async def finish_connect(
         )
         raise ConnectProblem("This connection belongs to another organisation and was refused.")
 
+    asked_at = utc_now()
     try:
         facts = facts_from_details(
-            await kombo.get_integration(kombo_integration_id), user.organisation_id
+            await kombo.get_integration(kombo_integration_id), user.organisation_id, asked_at
         )
     except KomboError as error:
         if token_facts is None:

@@ -1,7 +1,10 @@
 """The one place that decides how an integration record changes, whichever way the
 news arrived: an activation token, a webhook, or a reconnect.
 
-Every change bumps the organisation's version, so open pages notice it.
+Every change to one integration happens under a lock on its Kombo id (PostgreSQL;
+SQLite serialises all writers anyway), so a webhook and an activation racing each
+other see each other's work. Every change bumps the organisation's version, so
+open pages notice it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -26,6 +29,44 @@ from kombo_portal.db.models import (
 
 # Webhooks about an integration that can arrive before the portal knows it.
 WAITING_EVENT_TYPES = ("integration-deleted", "integration-state-changed")
+# Longest values the record's columns hold.
+FIELD_LIMITS = {
+    "kombo_integration_id": 200,
+    "category": 16,
+    "tool_id": 100,
+    "tool_label": 200,
+    "tool_logo_url": 2000,
+    "state": 32,
+    "setup_status": 32,
+    "qa_status": 16,
+}
+
+
+def clean_text(value: object, max_length: int) -> str | None:
+    """`value` if it is a usable string for a column of `max_length`, else None.
+
+    Refuses what databases refuse: NUL characters and lone surrogates (which JSON's
+    `\\ud800` escapes can produce), and anything longer than the column.
+    """
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        return None
+    if "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def parse_moment(value: object) -> datetime | None:
+    """An ISO 8601 time from Kombo (`2026-11-29T10:00:00.000Z`), or None."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -42,6 +83,8 @@ class IntegrationFacts:
     state: str | None = None
     setup_status: str | None = None
     qa_status: str | None = None
+    # When Kombo's news about the state was true; older news never overwrites newer.
+    state_as_of: datetime | None = None
 
 
 class IntegrationOwnedElsewhere(Exception):
@@ -73,6 +116,16 @@ def overview(session: Session, organisation_id: str) -> Overview:
     )
 
 
+def lock_integration(session: Session, kombo_integration_id: str) -> None:
+    """Hold this integration's lock until the transaction ends (PostgreSQL only)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(
+                key=f"integration:{kombo_integration_id}"
+            )
+        )
+
+
 def record_integration(
     session: Session,
     facts: IntegrationFacts,
@@ -82,12 +135,13 @@ def record_integration(
 ) -> Integration:
     """Create or update the organisation's record of this Kombo integration.
 
-    Idempotent by Kombo integration id, also when two callers (the activation
-    token and the webhook) race: one creates, the other updates. Facts that are
-    None keep what is stored. A record of another organisation is never touched.
-    Webhooks that arrived before the record existed are applied when it is created.
+    Idempotent by Kombo integration id, also when the activation token and the
+    webhook race: one creates, the other updates. Facts that are None keep what is
+    stored. A record of another organisation is never touched. Webhooks that
+    arrived before the record existed are applied once it does.
     """
     now = now or utc_now()
+    lock_integration(session, facts.kombo_integration_id)
     record = find_by_kombo_id(session, facts.kombo_integration_id)
     created = False
     if record is None:
@@ -100,24 +154,26 @@ def record_integration(
             record.connected_by_user_id = connected_by_user_id
         record.updated_at = now
         session.add(record)
-    else:
-        _apply_waiting_events(session, record, now)
+    _apply_waiting_events(session, record, now)
     _bump_version(session, record.organisation_id)
     session.flush()
     return record
 
 
-def mark_removed(session: Session, kombo_integration_id: str, now: datetime | None = None):
+def mark_removed(
+    session: Session, kombo_integration_id: str, removed_at: datetime | None = None
+) -> Integration | None:
     """The integration was deleted at Kombo: keep the record (its history), mark it removed.
 
     Returns the record, or None if the portal does not know it (yet).
     """
+    lock_integration(session, kombo_integration_id)
     record = find_by_kombo_id(session, kombo_integration_id)
     if record is None:
         return None
     if record.removed_at is None:
-        record.removed_at = now or utc_now()
-        record.updated_at = record.removed_at
+        record.removed_at = removed_at or utc_now()
+        record.updated_at = utc_now()
         session.add(record)
         _bump_version(session, record.organisation_id)
     return record
@@ -130,12 +186,14 @@ def change_state(
     state: str | None,
     setup_status: str | None,
     qa_status: str | None,
+    as_of: datetime | None = None,
     now: datetime | None = None,
 ) -> Integration | None:
     """Kombo reported a new state; None if the portal does not know the integration (yet).
 
-    A removed integration stays removed: a late state change never resurrects it.
+    A removed integration stays removed, and news older than what is stored is ignored.
     """
+    lock_integration(session, kombo_integration_id)
     record = find_by_kombo_id(session, kombo_integration_id)
     if record is None or record.removed_at is not None:
         return record
@@ -147,6 +205,7 @@ def change_state(
             state=state,
             setup_status=setup_status,
             qa_status=qa_status,
+            state_as_of=as_of,
         ),
         now=now,
     )
@@ -156,10 +215,11 @@ def record_data_activity(
     session: Session, kombo_integration_id: str, now: datetime | None = None
 ) -> Integration | None:
     record = find_by_kombo_id(session, kombo_integration_id)
-    if record is None:
+    if record is None or record.removed_at is not None:
         return None
     record.last_data_activity_at = now or utc_now()
     session.add(record)
+    _bump_version(session, record.organisation_id)
     return record
 
 
@@ -248,6 +308,7 @@ def _insert_or_find(
         state=facts.state or "ACTIVE",
         setup_status=facts.setup_status or "COMPLETED",
         qa_status=facts.qa_status,
+        state_updated_at=facts.state_as_of,
         connected_by_user_id=connected_by_user_id,
         connected_at=now,
         updated_at=now,
@@ -265,44 +326,50 @@ def _insert_or_find(
 
 
 def _apply_facts(record: Integration, facts: IntegrationFacts) -> None:
-    for field in (
-        "category",
-        "tool_id",
-        "tool_label",
-        "tool_logo_url",
-        "state",
-        "setup_status",
-        "qa_status",
-    ):
+    stale_state = (
+        facts.state_as_of is not None
+        and record.state_updated_at is not None
+        and facts.state_as_of < as_utc(record.state_updated_at)
+    )
+    for field in ("category", "tool_id", "tool_label", "tool_logo_url"):
         value = getattr(facts, field)
         if value is not None:
             setattr(record, field, value)
+    if stale_state:
+        return
+    for field in ("state", "setup_status", "qa_status"):
+        value = getattr(facts, field)
+        if value is not None:
+            setattr(record, field, value)
+    if facts.state_as_of is not None:
+        record.state_updated_at = facts.state_as_of
 
 
 def _apply_waiting_events(session: Session, record: Integration, now: datetime) -> None:
-    """Deletions and state changes that arrived before the record, in arrival order."""
+    """Deletions and state changes that arrived before the record, oldest news first.
+
+    One that names another organisation than the record's is flagged, not applied.
+    """
     waiting = session.exec(
         select(WebhookEvent)
         .where(WebhookEvent.kombo_integration_id == record.kombo_integration_id)
         .where(WebhookEvent.applied_at.is_(None))  # type: ignore[union-attr]
+        .where(WebhookEvent.flag.is_(None))  # type: ignore[union-attr]
         .where(WebhookEvent.type.in_(WAITING_EVENT_TYPES))  # type: ignore[attr-defined]
         .order_by(WebhookEvent.received_at)
     ).all()
     for event in waiting:
         data = json.loads(event.body).get("data", {})
+        origin = event_origin(data)
+        if origin is not None and origin != record.organisation_id:
+            event.flag = "names another organisation than the integration's"
+            session.add(event)
+            continue
         if event.type == "integration-deleted":
-            record.removed_at = now
+            if record.removed_at is None:
+                record.removed_at = parse_moment(data.get("deleted_at")) or now
         elif record.removed_at is None:
-            _apply_facts(
-                record,
-                IntegrationFacts(
-                    kombo_integration_id=record.kombo_integration_id,
-                    organisation_id=record.organisation_id,
-                    state=_text(data.get("state")),
-                    setup_status=_text(data.get("setup_status")),
-                    qa_status=_text(data.get("qa_status")),
-                ),
-            )
+            _apply_facts(record, state_facts(record, data))
         event.applied_at = now
         event.organisation_id = record.organisation_id
         session.add(event)
@@ -311,13 +378,29 @@ def _apply_waiting_events(session: Session, record: Integration, now: datetime) 
         session.add(record)
 
 
+def state_facts(record: Integration, data: dict) -> IntegrationFacts:
+    """The facts an `integration-state-changed` event's data carries."""
+    return IntegrationFacts(
+        kombo_integration_id=record.kombo_integration_id,
+        organisation_id=record.organisation_id,
+        state=clean_text(data.get("state"), FIELD_LIMITS["state"]),
+        setup_status=clean_text(data.get("setup_status"), FIELD_LIMITS["setup_status"]),
+        qa_status=clean_text(data.get("qa_status"), FIELD_LIMITS["qa_status"]),
+        state_as_of=parse_moment(data.get("updated_at")),
+    )
+
+
+def event_origin(data: dict) -> str | None:
+    """The organisation an event's `end_user.origin_id` names, if it names one."""
+    end_user = data.get("end_user")
+    if not isinstance(end_user, dict):
+        return None
+    return clean_text(end_user.get("origin_id"), 200)
+
+
 def _bump_version(session: Session, organisation_id: str) -> None:
     session.exec(
         update(Organisation)
         .where(Organisation.id == organisation_id)
         .values(version=Organisation.version + 1)
     )
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

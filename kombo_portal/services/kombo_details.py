@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine
 
+from kombo_portal.db.models import utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import Integration as KomboIntegration
 from kombo_portal.kombo import KomboClient
@@ -14,7 +17,10 @@ from kombo_portal.services.integrations import (
 )
 
 
-def facts_from_details(details: KomboIntegration, organisation_id: str) -> IntegrationFacts:
+def facts_from_details(
+    details: KomboIntegration, organisation_id: str, as_of: datetime
+) -> IntegrationFacts:
+    """`as_of`: when the details were asked for; newer webhook news is not overwritten."""
     return IntegrationFacts(
         kombo_integration_id=details.id,
         organisation_id=organisation_id,
@@ -24,6 +30,7 @@ def facts_from_details(details: KomboIntegration, organisation_id: str) -> Integ
         tool_logo_url=details.tool.logo_url,
         state=str(details.status),
         setup_status=str(details.setup_status),
+        state_as_of=as_of,
     )
 
 
@@ -31,9 +38,10 @@ async def refresh_from_kombo(
     engine: Engine, kombo: KomboClient, kombo_integration_id: str, organisation_id: str
 ) -> None:
     """Fill in what a webhook did not carry; raises KomboError if Kombo does not answer."""
+    asked_at = utc_now()
     details = await kombo.get_integration(kombo_integration_id)
     with transaction(engine) as session:
         record = find_by_kombo_id(session, kombo_integration_id)
         if record is None or record.removed_at is not None:
             return
-        record_integration(session, facts_from_details(details, organisation_id))
+        record_integration(session, facts_from_details(details, organisation_id, asked_at))

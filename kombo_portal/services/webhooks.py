@@ -18,14 +18,22 @@ from sqlmodel import Session
 from kombo_portal.db.models import Organisation, WebhookEvent, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.integrations import (
+    FIELD_LIMITS,
+    WAITING_EVENT_TYPES,
     IncompleteFacts,
     IntegrationFacts,
     IntegrationOwnedElsewhere,
     change_state,
+    clean_text,
+    event_origin,
+    find_by_kombo_id,
+    lock_integration,
     mark_removed,
+    parse_moment,
     record_data_activity,
     record_flow_failure,
     record_integration,
+    state_facts,
 )
 
 MAX_EVENT_ID_LENGTH = 200
@@ -67,19 +75,20 @@ def parse_event(raw: bytes) -> KomboEvent:
         raise InvalidEvent("the body is not UTF-8") from None
     try:
         payload = json.loads(text)
-    except json.JSONDecodeError:
-        raise InvalidEvent("the body is not JSON") from None
+    except (ValueError, RecursionError):
+        # ValueError covers malformed JSON and numbers too long to convert.
+        raise InvalidEvent("the body is not JSON this portal can read") from None
     if not isinstance(payload, dict):
         raise InvalidEvent("the body is not a JSON object")
     event_id, event_type, data = payload.get("id"), payload.get("type"), payload.get("data")
     if not isinstance(event_id, str) or not event_id.strip():
         raise InvalidEvent("`id` must be a non-empty string")
-    if len(event_id) > MAX_EVENT_ID_LENGTH:
-        raise InvalidEvent(f"`id` is longer than {MAX_EVENT_ID_LENGTH} characters")
+    if clean_text(event_id, MAX_EVENT_ID_LENGTH) is None:
+        raise InvalidEvent(f"`id` must be text of at most {MAX_EVENT_ID_LENGTH} characters")
     if not isinstance(event_type, str) or not event_type.strip():
         raise InvalidEvent("`type` must be a non-empty string")
-    if len(event_type) > MAX_EVENT_TYPE_LENGTH:
-        raise InvalidEvent(f"`type` is longer than {MAX_EVENT_TYPE_LENGTH} characters")
+    if clean_text(event_type, MAX_EVENT_TYPE_LENGTH) is None:
+        raise InvalidEvent(f"`type` must be text of at most {MAX_EVENT_TYPE_LENGTH} characters")
     if not isinstance(data, dict):
         raise InvalidEvent("`data` must be an object")
     return KomboEvent(id=event_id, type=event_type, data=data, body=text)
@@ -89,6 +98,11 @@ def ingest_event(engine: Engine, event: KomboEvent) -> IngestResult:
     """Store the event once and apply it, in one transaction."""
     try:
         with transaction(engine) as session:
+            if event.type in WAITING_EVENT_TYPES or event.type == "integration-created":
+                # Serialise with anything else changing this integration (see integrations).
+                subject = _subject(event)
+                if subject:
+                    lock_integration(session, subject)
             if session.get(WebhookEvent, event.id) is not None:
                 return IngestResult(Outcome.DUPLICATE)
             inbox = WebhookEvent(id=event.id, type=event.type, body=event.body)
@@ -103,15 +117,20 @@ def ingest_event(engine: Engine, event: KomboEvent) -> IngestResult:
         raise
 
 
+def _subject(event: KomboEvent) -> str | None:
+    key = "integration_id" if event.type == "integration-state-changed" else "id"
+    return clean_text(event.data.get(key), FIELD_LIMITS["kombo_integration_id"])
+
+
 def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestResult:
     data = event.data
     now = utc_now()
     if event.type == "integration-created":
-        integration_id = _text(data.get("id"))
-        organisation = _organisation(session, _end_user_origin(data))
+        integration_id = _subject(event)
         inbox.kombo_integration_id = integration_id
         if integration_id is None:
-            return _flag(session, inbox, "no integration id")
+            return _flag(session, inbox, "no usable integration id")
+        organisation = _organisation(session, event_origin(data))
         if organisation is None:
             return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
         inbox.organisation_id = organisation.id
@@ -121,70 +140,81 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
                 IntegrationFacts(
                     kombo_integration_id=integration_id,
                     organisation_id=organisation.id,
-                    category=_text(data.get("category")),
-                    tool_id=_text(data.get("tool")),
+                    category=_category(data.get("category")),
+                    tool_id=clean_text(data.get("tool"), FIELD_LIMITS["tool_id"]),
                 ),
                 now=now,
             )
         except IntegrationOwnedElsewhere:
             return _flag(session, inbox, "integration recorded for another organisation")
         except IncompleteFacts:
-            return _flag(session, inbox, "no category or tool")
+            return _flag(session, inbox, "no usable category or tool")
         _mark_applied(session, inbox, now)
-        lacks_details = record.tool_logo_url is None
+        lacks_details = record.tool_logo_url is None and record.removed_at is None
         return IngestResult(
             Outcome.APPLIED,
             needs_details_for=integration_id if lacks_details else None,
             organisation_id=organisation.id,
         )
 
-    if event.type in ("integration-deleted", "integration-state-changed"):
-        key = "id" if event.type == "integration-deleted" else "integration_id"
-        integration_id = _text(data.get(key))
+    if event.type in WAITING_EVENT_TYPES:
+        integration_id = _subject(event)
         inbox.kombo_integration_id = integration_id
         if integration_id is None:
-            return _flag(session, inbox, f"no {key}")
-        if event.type == "integration-deleted":
-            record = mark_removed(session, integration_id, now)
-        else:
-            record = change_state(
-                session,
-                integration_id,
-                state=_text(data.get("state")),
-                setup_status=_text(data.get("setup_status")),
-                qa_status=_text(data.get("qa_status")),
-                now=now,
-            )
+            return _flag(session, inbox, "no usable integration id")
+        record = find_by_kombo_id(session, integration_id)
         if record is None:
             # Applied when (if ever) the integration appears; see record_integration.
             session.add(inbox)
             return IngestResult(Outcome.WAITING)
+        origin = event_origin(data)
+        if origin is not None and origin != record.organisation_id:
+            return _flag(session, inbox, "names another organisation than the integration's")
+        if event.type == "integration-deleted":
+            mark_removed(session, integration_id, parse_moment(data.get("deleted_at")))
+        else:
+            facts = state_facts(record, data)
+            change_state(
+                session,
+                integration_id,
+                state=facts.state,
+                setup_status=facts.setup_status,
+                qa_status=facts.qa_status,
+                as_of=facts.state_as_of,
+                now=now,
+            )
         inbox.organisation_id = record.organisation_id
         _mark_applied(session, inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
 
     if event.type == "connection-flow-failed":
-        organisation = _organisation(session, _end_user_origin(data))
+        organisation = _organisation(session, event_origin(data))
         if organisation is None:
             return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
+        category = _category(data.get("integration_category"))
+        tool = clean_text(data.get("integration_tool"), FIELD_LIMITS["tool_id"])
+        if category is None or tool is None:
+            return _flag(session, inbox, "no usable category or tool")
         inbox.organisation_id = organisation.id
         record_flow_failure(
             session,
             organisation.id,
-            category=_text(data.get("integration_category")) or "HRIS",
-            tool_id=_text(data.get("integration_tool")) or "unknown",
-            log_url=_text(data.get("log_url")),
+            category=category,
+            tool_id=tool,
+            log_url=clean_text(data.get("log_url"), 2000),
             now=now,
         )
         _mark_applied(session, inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=organisation.id)
 
     if event.type in ("data-changed", "sync-finished"):
-        integration_id = _text(data.get("integration_id"))
+        integration_id = clean_text(
+            data.get("integration_id"), FIELD_LIMITS["kombo_integration_id"]
+        )
         record = record_data_activity(session, integration_id, now) if integration_id else None
         inbox.kombo_integration_id = integration_id
         if record is None:
-            return _flag(session, inbox, "unknown integration")
+            return _flag(session, inbox, "unknown or removed integration")
         inbox.organisation_id = record.organisation_id
         _mark_applied(session, inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
@@ -193,13 +223,14 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
     return IngestResult(Outcome.STORED)
 
 
+def _category(value: object) -> str | None:
+    """Kombo's categories are short upper-case words (HRIS, ATS, ...); a new one is kept."""
+    category = clean_text(value, FIELD_LIMITS["category"])
+    return category if category and category.isalpha() and category.isupper() else None
+
+
 def _organisation(session: Session, origin_id: str | None) -> Organisation | None:
     return session.get(Organisation, origin_id) if origin_id else None
-
-
-def _end_user_origin(data: dict[str, Any]) -> str | None:
-    end_user = data.get("end_user")
-    return _text(end_user.get("origin_id")) if isinstance(end_user, dict) else None
 
 
 def _flag(session: Session, inbox: WebhookEvent, reason: str) -> IngestResult:
@@ -211,7 +242,3 @@ def _flag(session: Session, inbox: WebhookEvent, reason: str) -> IngestResult:
 def _mark_applied(session: Session, inbox: WebhookEvent, now) -> None:
     inbox.applied_at = now
     session.add(inbox)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() and len(value) <= 200 else None

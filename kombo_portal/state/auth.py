@@ -16,7 +16,7 @@ import reflex as rx
 from kombo_portal.backend import current_backend
 from kombo_portal.config import get_settings
 from kombo_portal.db.models import User
-from kombo_portal.db.transaction import transaction
+from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.services.accounts import SignInRefused, authenticate
 from kombo_portal.services.sessions import (
     SignedInUser,
@@ -86,7 +86,7 @@ class AuthState(rx.State):
 
     def _signed_in_user(self) -> SignedInUser | None:
         backend = current_backend()
-        with transaction(backend.engine) as session:
+        with reading(backend.engine) as session:
             user = resolve_session(session, self.session_token, backend.settings.secret_key)
         if user is None:
             self.user_name = self.user_email = self.organisation_name = ""

@@ -6,7 +6,7 @@ import reflex as rx
 
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration
-from kombo_portal.db.transaction import transaction
+from kombo_portal.db.transaction import reading
 from kombo_portal.services import lifecycle
 from kombo_portal.services.connect import (
     ConnectProblem,
@@ -108,9 +108,11 @@ class IntegrationsState(AuthState):
 
     def _load_cards(self, organisation_id: str) -> None:
         backend = current_backend()
-        with transaction(backend.engine) as session:
-            seen = overview(session, organisation_id)
+        with reading(backend.engine) as session:
+            # The version first: a change committed between the two reads then shows
+            # at the next refresh instead of never.
             self._version = organisation_version(session, organisation_id)
+            seen = overview(session, organisation_id)
         by_category = {integration.category: integration for integration in seen.integrations}
         self.cards = [
             card_view(
@@ -149,7 +151,7 @@ class IntegrationsState(AuthState):
         user = self._signed_in_user()
         if user is None:
             return self._to_sign_in()
-        with transaction(current_backend().engine) as session:
+        with reading(current_backend().engine) as session:
             changed = organisation_version(session, user.organisation_id) != self._version
         if changed:
             self._load_cards(user.organisation_id)

@@ -124,21 +124,35 @@ def test_a_signed_integration_created_is_stored_and_applied(client, engine, acme
     assert version(engine, acme) == 1
 
 
-def test_the_reference_test_vector_is_accepted_as_signed():
-    # Kombo's documented vector: the route must accept exactly this signature.
-    client = TestClient(
-        create_backend_api(lambda: None, get_webhook_secrets=lambda: ["another-secret"])
-    )
-    body = b'{\n  "id": "evt_2",\n  "type": "integration-deleted",\n  "data": {}\n}'
+def test_the_reference_test_vectors_are_accepted_as_signed(engine):
+    # Kombo's documented vectors: the route must accept exactly these signatures.
+    vectors = [
+        (
+            "whsec_test_123",
+            b'{"id":"evt_1","type":"integration-created"}',
+            "pJRUclmjYrEGZYAiJH_mhlCINQA6efLMQXW1Ei3KggE",
+            400,  # signed, but without `data` it is not an event
+        ),
+        (
+            "another-secret",
+            b'{\n  "id": "evt_2",\n  "type": "integration-deleted",\n  "data": {}\n}',
+            "ppeWp4E5vQvCtqDgs3Lg-7t2rM0ojNawdkacWYMz3fU",
+            200,
+        ),
+    ]
+    for secret, body, signature, status in vectors:
+        client = TestClient(
+            create_backend_api(lambda: engine, get_webhook_secrets=lambda s=secret: [s])
+        )
 
-    response = client.post(
-        "/webhooks/kombo",
-        content=body,
-        headers={"X-Kombo-Signature": "ppeWp4E5vQvCtqDgs3Lg-7t2rM0ojNawdkacWYMz3fU"},
-    )
+        response = client.post(
+            "/webhooks/kombo", content=body, headers={"X-Kombo-Signature": signature}
+        )
 
-    # Signed and well formed, but there is no database behind this client: 503.
-    assert response.status_code == 503
+        assert response.status_code == status
+    assert [(event.id, event.flag) for event in inbox(engine)] == [
+        ("evt_2", "no usable integration id")
+    ]
 
 
 def test_the_previous_secret_is_accepted_during_rotation(client, engine, acme):
@@ -514,4 +528,136 @@ def test_a_created_event_without_category_or_tool_is_flagged_not_half_recorded(
 
     assert response.json()["outcome"] == "flagged"
     assert records(engine) == []
-    assert inbox(engine)[0].flag == "no category or tool"
+    assert inbox(engine)[0].flag == "no usable category or tool"
+
+
+# -- what the review of the route tried ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "evt_1", "type": "x", "data": {"n": ' + b"9" * 5000 + b"}}",
+        b'{"id": "evt_1", "type": "x", "data": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
+        b'{"id": "evt_\\ud800", "type": "x", "data": {}}',
+        b'{"id": "evt_\\u0000", "type": "x", "data": {}}',
+    ],
+    ids=["number too long", "nested too deep", "lone surrogate in id", "NUL in id"],
+)
+def test_signed_bodies_json_cannot_represent_get_400(client, engine, body):
+    response = post(client, body)
+
+    assert response.status_code == 400
+    assert inbox(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "flag"),
+    [
+        ({"category": "C" * 20, "tool": "personio"}, "no usable category or tool"),
+        ({"category": "HRIS", "tool": "t" * 150}, "no usable category or tool"),
+        ({"category": "HRIS", "tool": "per\u0000sonio"}, "no usable category or tool"),
+        ({"category": "HRIS", "tool": "\ud800"}, "no usable category or tool"),
+        ({"category": 7, "tool": ["personio"]}, "no usable category or tool"),
+    ],
+    ids=["category too long", "tool too long", "NUL in tool", "lone surrogate", "wrong types"],
+)
+def test_created_events_with_unusable_fields_are_stored_flagged_never_503(
+    client, engine, acme, data, flag
+):
+    payload = {
+        "id": "evt_1",
+        "type": "integration-created",
+        "data": {"id": "personio:AAAA", "end_user": {"origin_id": acme}, **data},
+    }
+    body = json.dumps(payload).encode().replace(b"\\\\u", b"\\u")
+
+    response = post(client, body)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "flagged"
+    assert inbox(engine)[0].flag == flag
+    assert records(engine) == []
+
+
+def test_a_waiting_state_change_with_an_unusable_state_never_blocks_the_integration(
+    client, engine, acme
+):
+    post(client, state_changed("evt_2", "S" * 40))
+
+    response = post(client, created("evt_1", acme))
+
+    assert response.status_code == 200
+    [record] = records(engine)
+    assert record.state == "ACTIVE"
+
+
+def test_a_deletion_naming_another_organisation_is_flagged_not_applied(client, engine, acme):
+    with transaction(engine) as session:
+        globex = create_organisation(session, "Globex").id
+    post(client, created("evt_1", acme))
+    body = json.loads(deleted("evt_2"))
+    body["data"]["end_user"]["origin_id"] = globex
+
+    response = post(client, json.dumps(body).encode())
+
+    assert response.json()["outcome"] == "flagged"
+    assert records(engine)[0].removed_at is None
+
+
+def test_a_waiting_deletion_naming_another_organisation_is_never_applied(client, engine, acme):
+    with transaction(engine) as session:
+        globex = create_organisation(session, "Globex").id
+    body = json.loads(deleted("evt_2"))
+    body["data"]["end_user"]["origin_id"] = globex
+    post(client, json.dumps(body).encode())
+
+    post(client, created("evt_1", acme))
+
+    [record] = records(engine)
+    assert record.removed_at is None
+    assert {event.id: event.flag for event in inbox(engine)}["evt_2"] is not None
+
+
+def test_older_state_news_never_overwrites_newer(client, engine, acme):
+    post(client, created("evt_1", acme))
+    newer = json.loads(state_changed("evt_2", "INVALID"))
+    newer["data"]["updated_at"] = "2026-11-29T12:00:00.000Z"
+    older = json.loads(state_changed("evt_3", "ACTIVE"))
+    older["data"]["updated_at"] = "2026-11-29T11:00:00.000Z"
+
+    post(client, json.dumps(newer).encode())
+    post(client, json.dumps(older).encode())
+
+    assert records(engine)[0].state == "INVALID"
+
+
+@pytest.mark.parametrize("rounds", [range(8)], ids=["8 rounds"])
+def test_a_deletion_racing_the_creation_always_ends_removed(engine, acme, rounds):
+    client = TestClient(create_backend_api(lambda: engine, get_webhook_secrets=lambda: (SECRET,)))
+    for round_number in rounds:
+        integration_id = f"personio:RACE{round_number}"
+        barrier = threading.Barrier(2)
+        answers = []
+
+        def deliver(body, barrier=barrier, answers=answers):
+            barrier.wait()
+            answers.append(post(client, body).status_code)
+
+        threads = [
+            threading.Thread(
+                target=deliver, args=(created(f"c{round_number}", acme, integration_id),)
+            ),
+            threading.Thread(target=deliver, args=(deleted(f"d{round_number}", integration_id),)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert answers == [200, 200]
+        with Session(engine) as session:
+            record = session.exec(
+                select(Integration).where(Integration.kombo_integration_id == integration_id)
+            ).one()
+        assert record.removed_at is not None, f"round {round_number}: the deletion was lost"
