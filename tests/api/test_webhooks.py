@@ -570,7 +570,7 @@ def test_created_events_with_unusable_fields_are_stored_flagged_never_503(
         "type": "integration-created",
         "data": {"id": "personio:AAAA", "end_user": {"origin_id": acme}, **data},
     }
-    body = json.dumps(payload).encode().replace(b"\\\\u", b"\\u")
+    body = json.dumps(payload).encode()
 
     response = post(client, body)
 
