@@ -154,6 +154,8 @@ class ConnectAttempt(SQLModel, table=True):
     # started, link_failed, cancelled, failed, refused, connected, done
     outcome: str = Field(default="started", max_length=16)
     detail: str | None = Field(default=None, max_length=1000)
+    # Kombo's log of a failed call, for admins.
+    log_url: str | None = Field(default=None, max_length=2000)
     kombo_integration_id: str | None = Field(default=None, max_length=200)
     started_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -259,6 +259,63 @@ def integration_card(card: rx.Var) -> rx.Component:
     )
 
 
+def activity_entry(entry: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(entry["when"], white_space="nowrap"),
+        rx.table.cell(entry["who"]),
+        rx.table.cell(
+            entry["what"],
+            rx.cond(
+                entry["log_url"] != "",
+                rx.fragment(" ", rx.link("Kombo's log", href=entry["log_url"], is_external=True)),
+            ),
+        ),
+    )
+
+
+def activity_log() -> rx.Component:
+    page = IntegrationsState.activity_page_number
+    return rx.vstack(
+        rx.heading("Activity", as_="h2", size="5"),
+        rx.cond(
+            IntegrationsState.activity.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("When"),
+                        rx.table.column_header_cell("Who"),
+                        rx.table.column_header_cell("What"),
+                    )
+                ),
+                rx.table.body(rx.foreach(IntegrationsState.activity, activity_entry)),
+                width="100%",
+                size="1",
+            ),
+            rx.text("Nothing has happened yet.", color_scheme="gray", size="2"),
+        ),
+        rx.hstack(
+            rx.button(
+                "Newer",
+                variant="soft",
+                size="1",
+                on_click=IntegrationsState.show_activity_page(page - 1),
+                disabled=page == 0,
+            ),
+            rx.button(
+                "Older",
+                variant="soft",
+                size="1",
+                on_click=IntegrationsState.show_activity_page(page + 1),
+                disabled=~IntegrationsState.activity_has_older,
+            ),
+            spacing="2",
+        ),
+        spacing="3",
+        width="100%",
+        overflow_x="auto",
+    )
+
+
 def integrations_page() -> rx.Component:
     return rx.container(
         rx.vstack(
@@ -267,6 +324,7 @@ def integrations_page() -> rx.Component:
             messages(),
             reconnection_banner(),
             rx.foreach(IntegrationsState.cards, integration_card),
+            activity_log(),
             ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
             kombo_connect(
                 link=IntegrationsState.connect_link,

@@ -92,7 +92,7 @@ async def start_connect(
     try:
         link = await kombo.create_link(request)
     except KomboError as error:
-        close_attempt(engine, attempt.id, "link_failed", repr(error))
+        close_attempt(engine, attempt.id, "link_failed", repr(error), log_url=error.log_url)
         raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
     return ConnectStart(attempt_id=attempt.id, link=link)
 
@@ -141,7 +141,7 @@ async def finish_connect(
         )
     except KomboError as error:
         if repaired_id is None:
-            close_attempt(engine, attempt_id, "failed", repr(error))
+            close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
             raise ConnectProblem(
                 "The connection could not be confirmed with Kombo. Try connecting again.",
                 log_url=error.log_url,
@@ -166,7 +166,7 @@ async def finish_connect(
         )
     except KomboError as error:
         if token_facts is None:
-            close_attempt(engine, attempt_id, "failed", repr(error))
+            close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
             raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
         # The integration exists at Kombo: record what the token told us rather than
         # lose it; the details follow with its next webhook.
@@ -219,7 +219,13 @@ def abandon_connect(engine: Engine, user: SignedInUser, attempt_id: str, outcome
 
 
 def close_attempt(
-    engine: Engine, attempt_id: str, outcome: str, detail: str, *, user_id: str | None = None
+    engine: Engine,
+    attempt_id: str,
+    outcome: str,
+    detail: str,
+    *,
+    user_id: str | None = None,
+    log_url: str | None = None,
 ) -> None:
     """End an attempt that is still open (of `user_id`, if given) with `outcome`."""
     with transaction(engine) as session:
@@ -229,6 +235,7 @@ def close_attempt(
         if user_id is not None and attempt.user_id != user_id:
             return
         _finish(attempt, outcome, detail[:1000])
+        attempt.log_url = log_url[:2000] if log_url else None
         session.add(attempt)
 
 

@@ -59,6 +59,11 @@ def clean_text(value: object, max_length: int) -> str | None:
     return value
 
 
+def tool_display_name(tool_id: str) -> str:
+    """Kombo's tool ids are lower-case names (`personio`, `bamboohr`); shown capitalised."""
+    return tool_id[:1].upper() + tool_id[1:]
+
+
 def parse_moment(value: object) -> datetime | None:
     """An ISO 8601 time from Kombo (`2026-11-29T10:00:00.000Z`), or None."""
     if not isinstance(value, str) or len(value) > 40:

@@ -45,7 +45,7 @@ async def start_repair(
         else:
             link = await kombo.create_setup_link(kombo_integration_id, language=language)
     except KomboError as error:
-        close_attempt(engine, attempt_id, "link_failed", repr(error))
+        close_attempt(engine, attempt_id, "link_failed", repr(error), log_url=error.log_url)
         raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
     return ConnectStart(attempt_id=attempt_id, link=link)
 
@@ -62,7 +62,7 @@ async def disconnect(
         await kombo.delete_integration(kombo_integration_id)
     except KomboError as error:
         if not error.is_not_found:
-            close_attempt(engine, attempt_id, "failed", repr(error))
+            close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
             raise ConnectProblem(
                 "Kombo could not disconnect it. Try again in a moment.", log_url=error.log_url
             ) from None
@@ -83,7 +83,7 @@ async def set_enabled(
     try:
         await kombo.set_enabled(kombo_integration_id, enabled)
     except KomboError as error:
-        close_attempt(engine, attempt_id, "failed", repr(error))
+        close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
         raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
     with transaction(engine) as session:
         record = change_state(

@@ -8,6 +8,7 @@ from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration
 from kombo_portal.db.transaction import reading
 from kombo_portal.services import lifecycle
+from kombo_portal.services.activity import activity_page
 from kombo_portal.services.connect import (
     ConnectProblem,
     abandon_connect,
@@ -15,7 +16,7 @@ from kombo_portal.services.connect import (
     finish_connect,
     start_connect,
 )
-from kombo_portal.services.integrations import organisation_version, overview
+from kombo_portal.services.integrations import organisation_version, overview, tool_display_name
 from kombo_portal.state.auth import AuthState
 
 CATEGORY_TITLES = {
@@ -30,11 +31,6 @@ CATEGORY_DESCRIPTIONS = {
     "ASSESSMENT": "Tests and their results.",
     "LMS": "Courses and their progress.",
 }
-
-
-def any_tool_label(tool_id: str) -> str:
-    """Kombo's tool ids are lower-case names (`personio`, `bamboohr`); show them capitalised."""
-    return tool_id[:1].upper() + tool_id[1:]
 
 
 STATUS_BADGES = {  # Kombo's state -> (text, colour)
@@ -69,7 +65,7 @@ def card_view(
         "disabled": "",
     }
     if failure is not None:
-        tool = any_tool_label(failure.tool_id)
+        tool = tool_display_name(failure.tool_id)
         view["failed_tool"] = tool
     if integration is None:
         return view
@@ -96,6 +92,9 @@ class IntegrationsState(AuthState):
     cards: list[dict[str, str]] = []  # noqa: RUF012 (Reflex copies state defaults)
     # The integrations that need reconnection, named for the banner above the cards.
     broken: str = ""
+    activity: list[dict[str, str]] = []  # noqa: RUF012
+    activity_page_number: int = 0
+    activity_has_older: bool = False
     # The category whose link is being created, or whose flow is open.
     connecting: str = ""
     connect_link: str = ""
@@ -123,11 +122,36 @@ class IntegrationsState(AuthState):
             )
             for category in backend.settings.portal_categories
         ]
+        self._load_activity(organisation_id)
         self.broken = ", ".join(
             f"{card['tool_label']} ({card['category']})"
             for card in self.cards
             if card["needs_reconnection"]
         )
+
+    def _load_activity(self, organisation_id: str) -> None:
+        with reading(current_backend().engine) as session:
+            entries, self.activity_has_older = activity_page(
+                session, organisation_id, self.activity_page_number
+            )
+        self.activity = [
+            {
+                "when": f"{entry.at.day} {entry.at:%b %Y, %H:%M} UTC",
+                "who": entry.who,
+                "what": entry.what,
+                "log_url": (entry.log_url or "") if self.is_admin else "",
+            }
+            for entry in entries
+        ]
+
+    @rx.event
+    def show_activity_page(self, page: int):
+        user = self._signed_in_user()
+        if user is None:
+            return self._to_sign_in()
+        self.activity_page_number = max(0, int(page))
+        self._load_activity(user.organisation_id)
+        return None
 
     def _show_problem(self, problem: ConnectProblem) -> None:
         self.error = problem.message
@@ -305,3 +329,5 @@ class IntegrationsState(AuthState):
         if user is not None and self._attempt_id:
             abandon_connect(current_backend().engine, user, self._attempt_id, outcome, detail)
         self._attempt_id = ""
+        if user is not None:
+            self._load_activity(user.organisation_id)

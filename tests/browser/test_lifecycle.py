@@ -72,3 +72,18 @@ def test_disable_then_enable(running_app, page: Page):
     expect(hris(page).get_by_text("Disabled")).to_be_visible()
     hris(page).get_by_role("button", name="Enable").click()
     expect(hris(page).get_by_text("Active")).to_be_visible()
+
+
+def test_the_activity_log_shows_each_action_in_order(running_app, page: Page):
+    connected_admin(running_app, page)
+    hris(page).get_by_role("button", name="Disable").click()
+    expect(hris(page).get_by_text("Disabled")).to_be_visible()
+
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("Disabled Personio")
+    expect(page.get_by_role("table")).to_contain_text("Connected Personio")
+    whats = [row.inner_text() for row in rows.all()[1:]]
+    ours = [what for what in whats if "Personio" in what and "Kombo\t" not in what]
+    assert ours.index(next(w for w in ours if "Disabled Personio" in w)) < ours.index(
+        next(w for w in ours if "Connected Personio" in w)
+    )

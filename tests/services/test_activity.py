@@ -1,0 +1,90 @@
+"""The activity log: who did what and what Kombo reported, newest first, in pages."""
+
+from sqlmodel import Session
+
+from kombo_portal.services.activity import KOMBO, activity_page
+from kombo_portal.services.connect import (
+    ConnectOptions,
+    abandon_connect,
+    finish_connect,
+    start_connect,
+)
+from kombo_portal.services.lifecycle import disconnect
+from tests.sandbox.conftest import complete_flow
+
+OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
+
+
+def log(engine, organisation_id, page=0, page_size=20):
+    with Session(engine) as session:
+        return activity_page(session, organisation_id, page, page_size)
+
+
+async def test_the_log_tells_who_did_what_newest_first(engine, kombo, control, people):
+    admin = people.acme_admin
+    cancelled = await start_connect(engine, kombo, admin, "ATS", OPTIONS)
+    abandon_connect(engine, admin, cancelled.attempt_id, "cancelled", "closed")
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    integration = await finish_connect(
+        engine, kombo, admin, started.attempt_id, complete_flow(control, started.link, tool="hibob")
+    )
+    await disconnect(engine, kombo, admin, integration.id)
+
+    entries, has_older = log(engine, admin.organisation_id)
+
+    assert [(entry.who, entry.what) for entry in entries] == [
+        ("Ada Admin", "Disconnected HiBob"),
+        ("Ada Admin", "Connected HiBob"),
+        ("Ada Admin", "Cancelled connecting ATS"),
+    ]
+    assert not has_older
+
+
+async def test_kombos_news_is_in_the_log_as_kombo(engine, kombo, control, people):
+    from starlette.testclient import TestClient
+
+    from kombo_portal.api import create_backend_api
+    from kombo_portal.kombo.signature import sign_webhook
+
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    integration = await finish_connect(
+        engine,
+        kombo,
+        admin,
+        started.attempt_id,
+        complete_flow(control, started.link, tool="personio"),
+    )
+    body = (
+        b'{"id": "evt_s", "type": "integration-state-changed", "data": {"integration_id": "'
+        + integration.kombo_integration_id.encode()
+        + b'", "state": "INVALID", "setup_status": "COMPLETED", "qa_status": "PASSED"}}'
+    )
+    client = TestClient(create_backend_api(lambda: engine, get_webhook_secrets=lambda: ["s"]))
+    assert (
+        client.post(
+            "/webhooks/kombo", content=body, headers={"X-Kombo-Signature": sign_webhook("s", body)}
+        ).json()["outcome"]
+        == "applied"
+    )
+
+    entries, _ = log(engine, admin.organisation_id)
+
+    assert (entries[0].who, entries[0].what) == (
+        KOMBO,
+        "Personio's credentials stopped working: it needs reconnection",
+    )
+
+
+async def test_the_log_is_paginated_and_per_organisation(engine, kombo, people):
+    admin = people.acme_admin
+    for _ in range(5):
+        started = await start_connect(engine, kombo, admin, "ATS", OPTIONS)
+        abandon_connect(engine, admin, started.attempt_id, "cancelled", "closed")
+
+    first, more = log(engine, admin.organisation_id, page=0, page_size=2)
+    third, more_after_third = log(engine, admin.organisation_id, page=2, page_size=2)
+
+    assert len(first) == 2 and more
+    assert len(third) == 1 and not more_after_third
+    assert log(engine, people.globex_admin.organisation_id) == ([], False)
