@@ -199,3 +199,23 @@ class FlowFailure(SQLModel, table=True):
     failed_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class MagicLink(SQLModel, table=True):
+    """An invitation: a Kombo MAGIC_LINK for a colleague who holds the credentials."""
+
+    __tablename__ = "magic_link"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    category: str = Field(max_length=16)
+    colleague_email: str = Field(max_length=320)
+    url: str = Field(max_length=2000)
+    created_by_user_id: str | None = Field(default=None, foreign_key="portal_user.id")
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -211,6 +211,91 @@ def connect_button(card: rx.Var) -> rx.Component:
     )
 
 
+def invitation_row(invitation: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon("mail", size=16),
+        rx.text(
+            "Invitation for ",
+            invitation["email"],
+            " (", invitation["created_on"], ")",
+            size="2",
+        ),
+        rx.spacer(),
+        rx.button(
+            "Copy link",
+            size="1",
+            variant="soft",
+            on_click=rx.set_clipboard(invitation["url"]),
+        ),
+        rx.button(
+            "Revoke",
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=IntegrationsState.revoke(invitation["id"]),
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+        data_invitation=invitation["email"],
+    )  # fmt: skip
+
+
+def card_invitations(card: rx.Var) -> rx.Component:
+    return rx.foreach(
+        IntegrationsState.invitations,
+        lambda invitation: rx.cond(
+            invitation["category"] == card["category"], invitation_row(invitation)
+        ),
+    )
+
+
+def invite_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Invite a colleague to connect ", IntegrationsState.inviting),
+            rx.dialog.description(
+                "For a colleague who holds the credentials. They get a link to connect "
+                "without signing in here; it works for a year unless you revoke it.",
+                size="2",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Colleague's email", html_for="colleague-email"),
+                    rx.input(
+                        id="colleague-email",
+                        name="email",
+                        type="email",
+                        required=True,
+                        width="100%",
+                    ),
+                    rx.cond(
+                        IntegrationsState.invite_error != "",
+                        rx.text(IntegrationsState.invite_error, color_scheme="red", role="alert"),
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            "Cancel",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=IntegrationsState.close_invite,
+                        ),
+                        rx.button("Create link", type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    margin_top="3",
+                ),
+                on_submit=IntegrationsState.invite,
+            ),
+        ),
+        open=IntegrationsState.inviting != "",
+        on_open_change=lambda _open: IntegrationsState.close_invite(),
+    )
+
+
 def integration_card(card: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -243,12 +328,31 @@ def integration_card(card: rx.Var) -> rx.Component:
                     rx.cond(IntegrationsState.is_admin, card_actions(card)),
                     spacing="3",
                 ),
-                rx.hstack(
-                    rx.text("Not connected", size="2"),
-                    rx.spacer(),
-                    rx.cond(IntegrationsState.is_admin, connect_button(card)),
+                rx.vstack(
+                    rx.hstack(
+                        rx.text("Not connected", size="2"),
+                        rx.spacer(),
+                        rx.cond(
+                            IntegrationsState.is_admin,
+                            rx.hstack(
+                                rx.button(
+                                    "Invite a colleague",
+                                    variant="soft",
+                                    on_click=IntegrationsState.open_invite(card["category"]),
+                                    disabled=IntegrationsState.connecting != "",
+                                ),
+                                connect_button(card),
+                                spacing="2",
+                                wrap="wrap",
+                            ),
+                        ),
+                        width="100%",
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    rx.cond(IntegrationsState.is_admin, card_invitations(card)),
                     width="100%",
-                    align="center",
+                    spacing="2",
                 ),
             ),
             spacing="3",
@@ -325,6 +429,7 @@ def integrations_page() -> rx.Component:
             reconnection_banner(),
             rx.foreach(IntegrationsState.cards, integration_card),
             activity_log(),
+            invite_dialog(),
             ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
             kombo_connect(
                 link=IntegrationsState.connect_link,

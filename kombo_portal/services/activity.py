@@ -28,6 +28,8 @@ _DONE = {
     "disconnect": "Disconnected {subject}",
     "enable": "Enabled {subject}",
     "disable": "Disabled {subject}",
+    "invite": "Invited a colleague to connect {subject}",
+    "revoke": "Revoked an invitation to connect {subject}",
 }
 _VERBS = {
     "connect": "connecting",
@@ -36,6 +38,8 @@ _VERBS = {
     "disconnect": "disconnecting",
     "enable": "enabling",
     "disable": "disabling",
+    "invite": "inviting a colleague to connect",
+    "revoke": "revoking an invitation to connect",
 }
 _STATES = {
     "INVALID": "{tool}'s credentials stopped working: it needs reconnection",

@@ -35,6 +35,7 @@ from kombo_portal.services.integrations import (
     record_integration,
     state_facts,
 )
+from kombo_portal.services.invitations import created_through_revoked_invitation
 
 MAX_EVENT_ID_LENGTH = 200
 MAX_EVENT_TYPE_LENGTH = 100
@@ -134,13 +135,25 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         if organisation is None:
             return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
         inbox.organisation_id = organisation.id
+        category = _category(data.get("category"))
+        creator = (
+            data.get("end_user", {}).get("creator_email")
+            if isinstance(data.get("end_user"), dict)
+            else None
+        )
+        if find_by_kombo_id(session, integration_id) is None and (
+            created_through_revoked_invitation(
+                session, organisation.id, category, clean_text(creator, 320)
+            )
+        ):
+            return _flag(session, inbox, "created through a revoked invitation")
         try:
             record = record_integration(
                 session,
                 IntegrationFacts(
                     kombo_integration_id=integration_id,
                     organisation_id=organisation.id,
-                    category=_category(data.get("category")),
+                    category=category,
                     tool_id=clean_text(data.get("tool"), FIELD_LIMITS["tool_id"]),
                 ),
                 now=now,

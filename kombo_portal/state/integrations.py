@@ -7,7 +7,7 @@ import reflex as rx
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration
 from kombo_portal.db.transaction import reading
-from kombo_portal.services import lifecycle
+from kombo_portal.services import invitations, lifecycle
 from kombo_portal.services.activity import activity_page
 from kombo_portal.services.connect import (
     ConnectProblem,
@@ -17,6 +17,7 @@ from kombo_portal.services.connect import (
     start_connect,
 )
 from kombo_portal.services.integrations import organisation_version, overview, tool_display_name
+from kombo_portal.services.invitations import open_invitations
 from kombo_portal.state.auth import AuthState
 
 CATEGORY_TITLES = {
@@ -93,6 +94,10 @@ class IntegrationsState(AuthState):
     # The integrations that need reconnection, named for the banner above the cards.
     broken: str = ""
     activity: list[dict[str, str]] = []  # noqa: RUF012
+    invitations: list[dict[str, str]] = []  # noqa: RUF012
+    # The category the "Invite a colleague" dialog is open for ("" = closed).
+    inviting: str = ""
+    invite_error: str = ""
     activity_page_number: int = 0
     activity_has_older: bool = False
     # The category whose link is being created, or whose flow is open.
@@ -123,6 +128,17 @@ class IntegrationsState(AuthState):
             for category in backend.settings.portal_categories
         ]
         self._load_activity(organisation_id)
+        with reading(backend.engine) as session:
+            self.invitations = [
+                {
+                    "id": link.id,
+                    "category": link.category,
+                    "email": link.colleague_email,
+                    "url": link.url,
+                    "created_on": f"{link.created_at.day} {link.created_at:%b %Y}",
+                }
+                for link in open_invitations(session, organisation_id)
+            ]
         self.broken = ", ".join(
             f"{card['tool_label']} ({card['category']})"
             for card in self.cards
@@ -143,6 +159,56 @@ class IntegrationsState(AuthState):
             }
             for entry in entries
         ]
+
+    @rx.event
+    def open_invite(self, category: str):
+        self.inviting = str(category)[:16]
+        self.invite_error = ""
+
+    @rx.event
+    def close_invite(self):
+        self.inviting = self.invite_error = ""
+
+    @rx.event
+    async def invite(self, form_data: dict):
+        user = self._signed_in_user()
+        if user is None:
+            return self._to_sign_in()
+        backend = current_backend()
+        email = str(form_data.get("email", ""))[:320]
+        try:
+            link = await invitations.invite_colleague(
+                backend.engine,
+                backend.kombo,
+                user,
+                self.inviting,
+                email,
+                backend.connect_options,
+            )
+        except ConnectProblem as problem:
+            self.invite_error = problem.message
+            return None
+        self.inviting = self.invite_error = ""
+        self.notice = (
+            f"Invitation link for {link.colleague_email} created: copy it from the card and "
+            "send it on. It works for a year unless you revoke it."
+        )
+        self._load_cards(user.organisation_id)
+        return None
+
+    @rx.event
+    def revoke(self, link_id: str):
+        user = self._signed_in_user()
+        if user is None:
+            return self._to_sign_in()
+        try:
+            link = invitations.revoke_invitation(current_backend().engine, user, str(link_id))
+        except ConnectProblem as problem:
+            self._show_problem(problem)
+        else:
+            self.notice = f"The invitation for {link.colleague_email} is revoked."
+        self._load_cards(user.organisation_id)
+        return None
 
     @rx.event
     def show_activity_page(self, page: int):

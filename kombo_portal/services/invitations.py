@@ -1,0 +1,163 @@
+"""Inviting a colleague: for customers whose HR or recruiting system credentials
+are held by someone who never signs in to the portal.
+
+An admin creates a Kombo MAGIC_LINK for a category and the colleague's email and
+sends it on. When the colleague completes it, Kombo's `integration-created`
+webhook (there is no activation token on this path) attaches the integration to
+the organisation. Kombo has no way to withdraw a magic link, so revoking is the
+portal's: the link is no longer shown, and an integration the colleague creates
+through it afterwards is not attached.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from kombo_portal.db.models import ConnectAttempt, MagicLink, User, as_utc, utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.kombo import CreateLinkRequest, KomboClient, KomboError, Language, LinkType
+from kombo_portal.services.accounts import normalise_email
+from kombo_portal.services.connect import (
+    ConnectOptions,
+    ConnectProblem,
+    describe_kombo_failure,
+)
+from kombo_portal.services.integrations import has_live_integration
+from kombo_portal.services.sessions import SignedInUser
+
+MAGIC_LINK_LIFETIME = timedelta(days=365)
+
+
+async def invite_colleague(
+    engine: Engine,
+    kombo: KomboClient,
+    user: SignedInUser,
+    category: str,
+    colleague_email: str,
+    options: ConnectOptions,
+) -> MagicLink:
+    email = normalise_email(colleague_email)[:320]
+    refusal = None
+    if not user.is_admin:
+        refusal = "Only admins can invite colleagues."
+    elif category not in options.categories:
+        refusal = f"{category} cannot be connected here."
+    elif "@" not in email or " " in email or "." not in email.split("@")[-1]:
+        refusal = "Enter your colleague's email address."
+    with transaction(engine) as session:
+        if refusal is None and has_live_integration(session, user.organisation_id, category):
+            refusal = f"{category} is already connected."
+        if refusal:
+            _audit(session, user, category, "invite", "refused", refusal)
+    if refusal:
+        raise ConnectProblem(refusal)
+    try:
+        url = await kombo.create_link(
+            CreateLinkRequest(
+                end_user_email=email,
+                end_user_organization_name=user.organisation_name,
+                end_user_origin_id=user.organisation_id,
+                integration_category=category,
+                integration_tool=options.tools.get(category),
+                language=Language(user.language) if user.language in set(Language) else None,
+                scope_config_id=options.scope_config_id,
+                link_type=LinkType.MAGIC_LINK,
+            )
+        )
+    except KomboError as error:
+        with transaction(engine) as session:
+            _audit(session, user, category, "invite", "failed", repr(error), error.log_url)
+        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+    now = utc_now()
+    with transaction(engine) as session:
+        _audit(session, user, category, "invite", "done", None)
+        link = MagicLink(
+            organisation_id=user.organisation_id,
+            category=category,
+            colleague_email=email,
+            url=url,
+            created_by_user_id=user.user_id,
+            created_at=now,
+            expires_at=now + MAGIC_LINK_LIFETIME,
+        )
+        session.add(link)
+    return link
+
+
+def revoke_invitation(engine: Engine, user: SignedInUser, link_id: str) -> MagicLink:
+    with transaction(engine) as session:
+        link = session.get(MagicLink, str(link_id)[:32])
+        refusal = None
+        if not user.is_admin:
+            refusal = "Only admins can revoke invitations."
+        elif link is None or link.organisation_id != user.organisation_id:
+            refusal = "This invitation is not one of your organisation's."
+        category = link.category if link is not None and not refusal else "-"
+        _audit(session, user, category, "revoke", "refused" if refusal else "done", refusal)
+        if refusal or link is None:
+            session.commit()
+            raise ConnectProblem(refusal or "Unknown invitation.")
+        link.revoked_at = link.revoked_at or utc_now()
+        session.add(link)
+    return link
+
+
+def open_invitations(session: Session, organisation_id: str, now: datetime | None = None):
+    """Invitations not revoked and not expired, newest first."""
+    now = now or utc_now()
+    links = session.exec(
+        select(MagicLink)
+        .where(MagicLink.organisation_id == organisation_id)
+        .where(MagicLink.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(MagicLink.created_at.desc())  # type: ignore[attr-defined]
+    ).all()
+    return [link for link in links if as_utc(link.expires_at) > now]
+
+
+def created_through_revoked_invitation(
+    session: Session, organisation_id: str, category: str | None, creator_email: str | None
+) -> bool:
+    """Was this new integration made by a colleague whose only invitation was revoked?
+
+    Only for colleagues without a portal account: an admin's own connects always count.
+    """
+    if not creator_email or not category:
+        return False
+    email = normalise_email(creator_email)
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        return False
+    links = session.exec(
+        select(MagicLink)
+        .where(MagicLink.organisation_id == organisation_id)
+        .where(MagicLink.category == category)
+        .where(MagicLink.colleague_email == email)
+    ).all()
+    return bool(links) and all(link.revoked_at is not None for link in links)
+
+
+def _audit(
+    session: Session,
+    user: SignedInUser,
+    category: str,
+    action: str,
+    outcome: str,
+    detail: str | None,
+    log_url: str | None = None,
+) -> None:
+    now = utc_now()
+    session.add(
+        ConnectAttempt(
+            organisation_id=user.organisation_id,
+            user_id=user.user_id,
+            category=category,
+            action=action,
+            outcome=outcome,
+            detail=detail[:1000] if detail else None,
+            log_url=log_url,
+            started_at=now,
+            finished_at=now,
+        )
+    )
