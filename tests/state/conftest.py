@@ -1,0 +1,1 @@
+from tests.services.conftest import people  # noqa: F401  (the accounts fixture)

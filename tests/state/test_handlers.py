@@ -1,0 +1,113 @@
+"""State handlers driven directly, as a browser's events would call them: a member or
+another organisation's admin gets nothing done, whatever event they send."""
+
+import pytest
+import reflex as rx
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from kombo_portal.backend import build_backend, install_backend
+from kombo_portal.config import Settings
+from kombo_portal.db.models import ConnectAttempt, Integration
+from kombo_portal.db.transaction import transaction
+from kombo_portal.services.accounts import find_user
+from kombo_portal.services.connect import ConnectOptions, finish_connect, start_connect
+from kombo_portal.services.sessions import start_session
+from kombo_portal.state.integrations import IntegrationsState
+from tests.sandbox.conftest import complete_flow
+from tests.services.conftest import People
+
+
+@pytest.fixture
+async def backend(engine):
+    built = build_backend(Settings.from_environment({}), lambda: engine, backend_url="http://t")
+    install_backend(built)
+    yield built
+    await built.kombo.aclose()
+
+
+def page_state(engine, backend, email: str) -> IntegrationsState:
+    """The state of a browser tab signed in as `email`."""
+    with transaction(engine) as session:
+        token = start_session(session, find_user(session, email), backend.settings.secret_key)
+    root = rx.State(_reflex_internal_init=True)
+
+    def find(state):
+        if isinstance(state, IntegrationsState):
+            return state
+        return next(filter(None, (find(sub) for sub in state.substates.values())), None)
+
+    state = find(root)
+    state.session_token = token
+    return state
+
+
+async def run(handler, state, *args):
+    """Call an event handler as Reflex would, draining generators."""
+    result = handler.fn(state, *args)
+    if hasattr(result, "__aiter__"):
+        return [update async for update in result]
+    if hasattr(result, "__await__"):
+        return await result
+    return result
+
+
+@pytest.fixture
+async def acme_hris(engine, backend, people: People) -> Integration:
+    admin = people.acme_admin
+    options = ConnectOptions(categories=("HRIS", "ATS"))
+    started = await start_connect(engine, backend.kombo, admin, "HRIS", options)
+    control = TestClient(
+        backend.sandbox,
+        base_url="http://t",
+        headers={"Authorization": f"Bearer {backend.settings.sandbox_api_key}"},
+    )
+    token = complete_flow(control, started.link, tool="personio")
+    return await finish_connect(engine, backend.kombo, admin, started.attempt_id, token)
+
+
+@pytest.mark.parametrize("email", ["member@acme.test", "admin@globex.test"])
+@pytest.mark.parametrize(
+    ("handler", "extra"),
+    [
+        (IntegrationsState.disconnect, ()),
+        (IntegrationsState.set_enabled, (False,)),
+        (IntegrationsState.reconnect, ()),
+        (IntegrationsState.finish_setup, ()),
+    ],
+    ids=["disconnect", "disable", "reconnect", "finish_setup"],
+)
+async def test_outsiders_sending_events_change_nothing(
+    engine, backend, acme_hris, email, handler, extra
+):
+    state = page_state(engine, backend, email)
+
+    await run(handler, state, acme_hris.id, *extra)
+
+    assert state.error != ""
+    assert state.connect_link == ""
+    with Session(engine) as session:
+        record = session.get(Integration, acme_hris.id)
+        assert (record.removed_at, record.state) == (None, "ACTIVE")
+        refused = session.exec(
+            select(ConnectAttempt).where(ConnectAttempt.outcome == "refused")
+        ).all()
+    assert len(refused) == 1
+
+
+async def test_a_member_sending_connect_gets_no_link(engine, backend, people: People):
+    state = page_state(engine, backend, "member@acme.test")
+
+    await run(IntegrationsState.connect, state, "ATS")
+
+    assert (state.connect_link, state.error) == ("", "Only admins can connect systems.")
+
+
+async def test_an_event_without_a_session_is_sent_to_sign_in(engine, backend, people: People):
+    state = page_state(engine, backend, "admin@acme.test")
+    state.session_token = "forged-or-expired"
+
+    updates = await run(IntegrationsState.connect, state, "ATS")
+
+    assert state.connect_link == ""
+    assert updates and "sign-in" in str(updates[0])
