@@ -72,6 +72,8 @@ def test_a_member_sees_the_cards_without_connect_buttons(running_app, page: Page
 
     expect(card(page, "HRIS").get_by_text("Not connected")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Connect"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Invite a colleague")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Activity")).to_be_visible()
 
 
 def test_signed_out_visits_go_to_sign_in_and_come_back_after_it(running_app, page: Page):

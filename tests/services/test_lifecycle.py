@@ -174,3 +174,37 @@ async def test_an_unknown_integration_id_is_refused(engine, kombo, people):
         await disconnect(engine, kombo, people.acme_admin, "no-such-id")
 
     assert refused.value.message == "This integration is not one of your organisation's."
+
+
+@pytest.mark.parametrize("action", ["reconnect", "disable"])
+async def test_a_kombo_error_on_reconnect_or_disable_is_a_short_message_and_recorded(
+    engine, kombo, control, people, action
+):
+    admin = people.acme_admin
+    integration = await connected(engine, kombo, control, admin)
+
+    with respx.mock(base_url="https://kombo.test/v1") as kombo_api:
+        kombo_api.route(url__regex=r".*").mock(
+            return_value=httpx.Response(429, json={"status": "error", "error": {
+                "code": "PLATFORM.RATE_LIMIT_EXCEEDED", "title": None, "message": "slow down",
+                "log_url": "https://app.kombo.dev/logs/7"}})
+        )  # fmt: skip
+        async with KomboClient(
+            "https://kombo.test/v1", "k", retry=RetryPolicy(max_attempts=1)
+        ) as failing:
+            with pytest.raises(ConnectProblem) as failed:
+                if action == "reconnect":
+                    await start_repair(engine, failing, admin, integration.id, "reconnect")
+                else:
+                    await set_enabled(engine, failing, admin, integration.id, False)
+
+    assert failed.value.message == "Kombo is busy. Try again in a minute."
+    assert record(engine, integration.id).state == "ACTIVE"
+    with Session(engine) as session:
+        last = session.exec(
+            select(ConnectAttempt).order_by(ConnectAttempt.started_at.desc())
+        ).first()
+    assert (last.outcome, last.log_url) in (
+        ("link_failed", "https://app.kombo.dev/logs/7"),
+        ("failed", "https://app.kombo.dev/logs/7"),
+    )
