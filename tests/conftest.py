@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.migrations import upgrade_to_head
+from tests.support.accounts import people  # noqa: F401  (a fixture for every test)
 
 # The suite decides its own settings: a developer's .env must not leak into it
 # (subprocesses started by tests inherit this too).

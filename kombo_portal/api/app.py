@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
+from kombo_portal.api.auth import auth_routes
 from kombo_portal.api.health import health_route
 from kombo_portal.api.webhooks import FetchDetails, webhook_routes
 from kombo_portal.config import get_settings
@@ -29,6 +30,7 @@ def create_backend_api(
     """The portal's routes; `sandbox` (sandbox mode only) is mounted at /sandbox/kombo."""
     routes: list[BaseRoute] = [
         health_route(get_engine),
+        *auth_routes(get_engine, get_settings),
         *webhook_routes(get_engine, get_webhook_secrets, fetch_details),
     ]
     if sandbox is not None:

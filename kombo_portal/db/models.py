@@ -219,3 +219,21 @@ class MagicLink(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class SessionGrant(SQLModel, table=True):
+    """A one-time, one-minute hand-over from a successful sign-in to the route that
+    sets the HttpOnly session cookie (event handlers cannot set HttpOnly cookies)."""
+
+    __tablename__ = "session_grant"
+
+    id: str = Field(primary_key=True, max_length=64)  # keyed hash of the grant token
+    user_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("portal_user.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    # Where the browser goes after the cookie is set: the page's own origin and path.
+    page_origin: str = Field(max_length=500)
+    next_path: str = Field(max_length=2000)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from kombo_portal.db.models import Organisation, User, UserSession, as_utc, utc_now
+from kombo_portal.db.models import Organisation, SessionGrant, User, UserSession, as_utc, utc_now
 
 DEFAULT_SESSION_LIFETIME = timedelta(hours=12)
 
@@ -94,3 +94,63 @@ def resolve_session(
 def end_session(session: Session, token: str, secret_key: str) -> None:
     if token:
         session.exec(delete(UserSession).where(UserSession.id == _token_hash(token, secret_key)))
+
+
+GRANT_LIFETIME = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class RedeemedGrant:
+    session_token: str
+    page_origin: str
+    next_path: str
+
+
+def grant_session(
+    session: Session,
+    user: User,
+    secret_key: str,
+    *,
+    page_origin: str,
+    next_path: str,
+    now: datetime | None = None,
+) -> str:
+    """A one-time token the browser takes to the cookie route within a minute."""
+    now = now or utc_now()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SessionGrant(
+            id=_token_hash(token, secret_key),
+            user_id=user.id,
+            page_origin=page_origin[:500],
+            next_path=next_path[:2000],
+            expires_at=now + GRANT_LIFETIME,
+        )
+    )
+    session.exec(delete(SessionGrant).where(SessionGrant.expires_at < now))
+    return token
+
+
+def redeem_grant(
+    session: Session,
+    grant_token: str,
+    secret_key: str,
+    lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
+    now: datetime | None = None,
+) -> RedeemedGrant | None:
+    """Exchange a grant for a new session, once; None if unknown, used or expired."""
+    now = now or utc_now()
+    if not grant_token:
+        return None
+    grant = session.get(SessionGrant, _token_hash(grant_token, secret_key))
+    if grant is None:
+        return None
+    session.delete(grant)
+    user = session.get(User, grant.user_id)
+    if as_utc(grant.expires_at) <= now or user is None:
+        return None
+    return RedeemedGrant(
+        session_token=start_session(session, user, secret_key, lifetime, now),
+        page_origin=grant.page_origin,
+        next_path=grant.next_path,
+    )

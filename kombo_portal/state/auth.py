@@ -1,33 +1,28 @@
 """Signing in and out, and who is signed in.
 
-The browser keeps a random session token in a cookie; every event re-checks it
-against the database, so a session ended elsewhere (sign-out in another tab,
-expiry, a deleted user) stops working at the next click.
+The browser keeps a random session token in an HttpOnly cookie (set by the
+`/auth/session` route, see api.auth), which scripts cannot read. Every event
+re-checks it against the database, so a session ended elsewhere (sign-out in
+another tab, expiry, a deleted user) stops working at the next click.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import json
 from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
+from kombo_portal.api.auth import session_cookie_token
 from kombo_portal.backend import current_backend
-from kombo_portal.config import get_settings
 from kombo_portal.db.models import User
 from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.services.accounts import SignInRefused, authenticate
-from kombo_portal.services.sessions import (
-    SignedInUser,
-    end_session,
-    resolve_session,
-    start_session,
-)
+from kombo_portal.services.sessions import SignedInUser, grant_session, resolve_session
 
 SIGN_IN_PATH = "/sign-in"
 HOME_PATH = "/settings/integrations"
-SESSION_COOKIE = "kombo_portal_session"
 MAX_EMAIL_LENGTH = 320
 MAX_PASSWORD_LENGTH = 1024
 
@@ -48,35 +43,33 @@ def _safe_next(path: str | None) -> str:
     return path
 
 
-def _sign_in(email: str, password: str, previous_token: str) -> str:
-    """Check the credentials and start a session; the new token. Raises SignInRefused."""
+def _go(url: str) -> rx.event.EventSpec:
+    """Load `url` in the browser (rx.redirect would route same-host paths in-app)."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+def _sign_in(email: str, password: str, page_origin: str, next_path: str) -> str:
+    """Check the credentials; a one-time grant for the cookie route. Raises SignInRefused.
+
+    The route starts a new session: a session id planted before sign-in is worthless.
+    """
     backend = current_backend()
-    secret_key = backend.settings.secret_key
     with transaction(backend.engine) as session:
         try:
             user: User = authenticate(session, email, password)
         except SignInRefused:
             session.commit()  # the failed attempt counts
             raise
-        # Always a new token: a session id planted before sign-in is worthless after.
-        end_session(session, previous_token, secret_key)
-        return start_session(
+        return grant_session(
             session,
             user,
-            secret_key,
-            lifetime=timedelta(hours=backend.settings.session_hours),
+            backend.settings.secret_key,
+            page_origin=page_origin,
+            next_path=next_path,
         )
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        path="/",
-        same_site="strict",
-        secure=get_settings().cookie_secure,
-        max_age=int(get_settings().session_hours * 3600),
-    )
     # Shown on the page; nothing here is secret.
     user_name: str = ""
     user_email: str = ""
@@ -84,10 +77,20 @@ class AuthState(rx.State):
     is_admin: bool = False
     sign_in_error: str = ""
 
+    def _session_token(self) -> str:
+        # The cookie as the browser sent it when this tab's connection opened.
+        return session_cookie_token(self.router.headers.cookie)
+
+    def _backend_url(self) -> str:
+        """Where this browser reaches the backend: the connection's host, with the
+        page's scheme (in development the page and the backend differ in port)."""
+        scheme = urlsplit(self.router.headers.origin).scheme or "http"
+        return f"{scheme}://{self.router.headers.host}"
+
     def _signed_in_user(self) -> SignedInUser | None:
         backend = current_backend()
         with reading(backend.engine) as session:
-            user = resolve_session(session, self.session_token, backend.settings.secret_key)
+            user = resolve_session(session, self._session_token(), backend.settings.secret_key)
         if user is None:
             self.user_name = self.user_email = self.organisation_name = ""
             self.is_admin = False
@@ -122,26 +125,26 @@ class AuthState(rx.State):
         if not email.strip() or not password:
             self.sign_in_error = "Enter your email and your password."
             return None
+        next_path = _safe_next(self.router.url.query_parameters.get("next"))
         try:
             # Password hashing takes a while on purpose: keep the event loop free.
-            self.session_token = await asyncio.to_thread(
-                _sign_in, email, password, self.session_token
+            grant = await asyncio.to_thread(
+                _sign_in, email, password, self.router.headers.origin, next_path
             )
         except SignInRefused as refused:
             self.sign_in_error = refused.message
             return None
         await self._forget_the_page()
-        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+        # A full page load (not in-app navigation): the route sets the cookie.
+        return _go(f"{self._backend_url()}/auth/session?grant={quote(grant)}")
 
     @rx.event
     async def sign_out(self):
-        backend = current_backend()
-        with transaction(backend.engine) as session:
-            end_session(session, self.session_token, backend.settings.secret_key)
-        self.session_token = ""
-        self._signed_in_user()
         await self._forget_the_page()
-        return rx.redirect(SIGN_IN_PATH)
+        self.user_name = self.user_email = self.organisation_name = ""
+        self.is_admin = False
+        page = f"{self.router.headers.origin}{SIGN_IN_PATH}"
+        return _go(f"{self._backend_url()}/auth/sign-out?to={quote(page, safe='')}")
 
     async def _forget_the_page(self) -> None:
         """Nothing of the previous user's page stays in this tab's state."""

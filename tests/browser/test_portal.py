@@ -107,3 +107,14 @@ def test_signing_out_ends_the_session(running_app, page: Page):
     expect(page).to_have_url(re.compile(r"/sign-in/?$"))
     page.goto(f"{running_app.url}/settings/integrations")
     expect(page).to_have_url(re.compile(r"/sign-in/?\?next="))
+
+
+def test_the_session_cookie_is_httponly_and_invisible_to_scripts(running_app, page: Page):
+    account = new_organisation(running_app)
+    sign_in(page, running_app, account.email)
+
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "kombo_portal_session"]
+
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Lax"
+    assert "kombo_portal_session" not in page.evaluate("document.cookie")

@@ -3,9 +3,11 @@ another organisation's admin gets nothing done, whatever event they send."""
 
 import pytest
 import reflex as rx
+from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from kombo_portal.api.auth import SESSION_COOKIE
 from kombo_portal.backend import build_backend, install_backend
 from kombo_portal.config import Settings
 from kombo_portal.db.models import ConnectAttempt, Integration
@@ -38,8 +40,16 @@ def page_state(engine, backend, email: str) -> IntegrationsState:
         return next(filter(None, (find(sub) for sub in state.substates.values())), None)
 
     state = find(root)
-    state.session_token = token
+    sign_in_as(state, token)
     return state
+
+
+def sign_in_as(state, token: str) -> None:
+    """What the browser's connection would carry: the session cookie."""
+    router = RouterData.from_router_data(
+        {"headers": {"cookie": f"{SESSION_COOKIE}={token}", "host": "t", "origin": "http://t"}}
+    )
+    object.__setattr__(state, "router", router)
 
 
 async def run(handler, state, *args):
@@ -105,7 +115,7 @@ async def test_a_member_sending_connect_gets_no_link(engine, backend, people: Pe
 
 async def test_an_event_without_a_session_is_sent_to_sign_in(engine, backend, people: People):
     state = page_state(engine, backend, "admin@acme.test")
-    state.session_token = "forged-or-expired"
+    sign_in_as(state, "forged-or-expired")
 
     updates = await run(IntegrationsState.connect, state, "ATS")
 

@@ -1,0 +1,111 @@
+"""The session cookie's own routes. Reflex event handlers can only set cookies from
+JavaScript, which cannot make them HttpOnly; these routes can.
+
+- `GET /auth/session?grant=...`: a successful sign-in (see state.auth) sends the
+  browser here with a one-time grant; it sets the HttpOnly session cookie and
+  sends the browser on to the page it came for.
+- `GET /auth/sign-out?to=...`: ends the session, clears the cookie, and goes back
+  to the sign-in page (only on this same host).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from kombo_portal.config import Settings
+from kombo_portal.db.transaction import transaction
+from kombo_portal.services.sessions import end_session, redeem_grant
+
+SESSION_COOKIE = "kombo_portal_session"
+FALLBACK_PAGE = "/sign-in"
+
+EXPIRED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Sign in again</title></head><body>
+<p>This sign-in has expired or was already used. Go back and sign in again.</p>
+</body></html>"""
+
+
+def session_cookie_token(cookie_header: str) -> str:
+    """The session token in a Cookie header, or ""."""
+    from http.cookies import CookieError, SimpleCookie
+
+    cookies = SimpleCookie()
+    try:
+        cookies.load(cookie_header or "")
+    except CookieError:
+        return ""
+    morsel = cookies.get(SESSION_COOKIE)
+    return morsel.value if morsel else ""
+
+
+def same_host(url: str, request: Request) -> bool:
+    """Only back to pages on the host this request came to (any port: dev serves the
+    page on :3000 and these routes on :8000)."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.hostname == request.url.hostname
+    )
+
+
+def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Settings]):
+    async def take_session(request: Request) -> Response:
+        settings = get_settings()
+        grant = request.query_params.get("grant", "")[:200]
+
+        def redeem():
+            with transaction(get_engine()) as session:
+                return redeem_grant(
+                    session,
+                    grant,
+                    settings.secret_key,
+                    lifetime=timedelta(hours=settings.session_hours),
+                )
+
+        redeemed = await run_in_threadpool(redeem)
+        if redeemed is None:
+            return HTMLResponse(EXPIRED_PAGE, status_code=400)
+        destination = redeemed.page_origin + redeemed.next_path
+        if not same_host(destination, request):
+            destination = redeemed.next_path
+        response = RedirectResponse(destination, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            redeemed.session_token,
+            max_age=int(settings.session_hours * 3600),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
+        return response
+
+    async def sign_out(request: Request) -> Response:
+        settings = get_settings()
+        token = session_cookie_token(request.headers.get("cookie", ""))
+
+        def end():
+            with transaction(get_engine()) as session:
+                end_session(session, token, settings.secret_key)
+
+        await run_in_threadpool(end)
+        to = request.query_params.get("to", "")
+        response = RedirectResponse(to if same_host(to, request) else FALLBACK_PAGE, 303)
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.cookie_secure
+        )
+        return response
+
+    return [
+        Route("/auth/session", take_session, methods=["GET"]),
+        Route("/auth/sign-out", sign_out, methods=["GET"]),
+    ]

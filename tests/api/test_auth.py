@@ -1,0 +1,104 @@
+"""The routes that set and clear the HttpOnly session cookie."""
+
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from kombo_portal.api import create_backend_api
+from kombo_portal.api.auth import SESSION_COOKIE, session_cookie_token
+from kombo_portal.config import get_settings
+from kombo_portal.db.models import utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.services.accounts import find_user
+from kombo_portal.services.sessions import grant_session, resolve_session
+
+PAGE = "http://testserver"
+
+
+@pytest.fixture
+def client(engine):
+    return TestClient(create_backend_api(lambda: engine), follow_redirects=False)
+
+
+def grant(engine, email="admin@acme.test", origin=PAGE, next_path="/settings/integrations", **kw):
+    with transaction(engine) as session:
+        return grant_session(
+            session,
+            find_user(session, email),
+            get_settings().secret_key,
+            page_origin=origin,
+            next_path=next_path,
+            **kw,
+        )
+
+
+def signed_in_email(engine, token: str) -> str | None:
+    with transaction(engine) as session:
+        user = resolve_session(session, token, get_settings().secret_key)
+    return user.email if user else None
+
+
+def test_a_grant_sets_an_httponly_session_cookie_and_goes_on(client, engine, people):
+    response = client.get(f"/auth/session?grant={grant(engine)}")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{PAGE}/settings/integrations"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    token = session_cookie_token(cookie.split(";")[0])
+    assert signed_in_email(engine, token) == "admin@acme.test"
+
+
+def test_a_grant_works_once(client, engine, people):
+    token = grant(engine)
+    client.get(f"/auth/session?grant={token}")
+
+    again = client.get(f"/auth/session?grant={token}")
+
+    assert again.status_code == 400
+    assert "set-cookie" not in again.headers
+
+
+@pytest.mark.parametrize("value", ["", "made-up", "x" * 500])
+def test_unknown_grants_set_nothing(client, people, value):
+    response = client.get(f"/auth/session?grant={value}")
+
+    assert response.status_code == 400
+    assert "set-cookie" not in response.headers
+
+
+def test_an_expired_grant_sets_nothing(client, engine, people):
+    token = grant(engine, now=utc_now() - timedelta(minutes=2))
+
+    assert client.get(f"/auth/session?grant={token}").status_code == 400
+
+
+def test_a_grant_never_sends_the_browser_to_another_host(client, engine, people):
+    token = grant(engine, origin="https://evil.example")
+
+    response = client.get(f"/auth/session?grant={token}")
+
+    assert response.headers["location"] == "/settings/integrations"
+
+
+def test_sign_out_ends_the_session_and_clears_the_cookie(client, engine, people):
+    response = client.get(f"/auth/session?grant={grant(engine)}")
+    token = session_cookie_token(response.headers["set-cookie"].split(";")[0])
+
+    out = client.get(
+        f"/auth/sign-out?to={PAGE}/sign-in", headers={"cookie": f"{SESSION_COOKIE}={token}"}
+    )
+
+    assert out.status_code == 303
+    assert out.headers["location"] == f"{PAGE}/sign-in"
+    assert f'{SESSION_COOKIE}=""' in out.headers["set-cookie"]
+    assert signed_in_email(engine, token) is None
+
+
+@pytest.mark.parametrize("to", ["https://evil.example/sign-in", "//evil.example", "javascript:x"])
+def test_sign_out_only_returns_to_this_host(client, people, to):
+    response = client.get("/auth/sign-out", params={"to": to})
+
+    assert response.headers["location"] == "/sign-in"
