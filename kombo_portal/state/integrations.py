@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import reflex as rx
 
 from kombo_portal.backend import current_backend
@@ -11,6 +13,7 @@ from kombo_portal.services import invitations, lifecycle
 from kombo_portal.services.activity import activity_page
 from kombo_portal.services.connect import (
     ConnectProblem,
+    ConnectStart,
     abandon_connect,
     close_attempt,
     finish_connect,
@@ -18,6 +21,7 @@ from kombo_portal.services.connect import (
 )
 from kombo_portal.services.integrations import organisation_version, overview, tool_display_name
 from kombo_portal.services.invitations import open_invitations
+from kombo_portal.services.sessions import SignedInUser
 from kombo_portal.state.auth import AuthState
 
 CATEGORY_TITLES = {
@@ -249,6 +253,20 @@ class IntegrationsState(AuthState):
 
     @rx.event
     async def connect(self, category: str):
+        category = str(category)[:16]
+        backend = current_backend()
+        async for update in self._open_flow(
+            category,
+            lambda user: start_connect(
+                backend.engine, backend.kombo, user, category, backend.connect_options
+            ),
+        ):
+            yield update
+
+    async def _open_flow(
+        self, busy_category: str, start: Callable[[SignedInUser], Awaitable[ConnectStart]]
+    ):
+        """Ask the server for a Kombo link (`start`) and hand it to the Connect component."""
         if self.connecting:
             return
         user = self._signed_in_user()
@@ -256,14 +274,11 @@ class IntegrationsState(AuthState):
             yield self._to_sign_in()
             return
         self.notice = self.error = self.error_log_url = ""
-        self.connecting = str(category)[:16]
+        self.connecting = busy_category or "-"
         yield
-        backend = current_backend()
         started = None
         try:
-            started = await start_connect(
-                backend.engine, backend.kombo, user, self.connecting, backend.connect_options
-            )
+            started = await start(user)
         except ConnectProblem as problem:
             self._show_problem(problem)
         finally:
@@ -308,29 +323,14 @@ class IntegrationsState(AuthState):
             yield update
 
     async def _open_repair(self, integration_id: str, action: str):
-        if self.connecting:
-            return
-        user = self._signed_in_user()
-        if user is None:
-            yield self._to_sign_in()
-            return
-        self.notice = self.error = self.error_log_url = ""
-        self.connecting = self._category_of(integration_id) or "-"
-        yield
         backend = current_backend()
-        started = None
-        try:
-            started = await lifecycle.start_repair(
+        async for update in self._open_flow(
+            self._category_of(integration_id),
+            lambda user: lifecycle.start_repair(
                 backend.engine, backend.kombo, user, str(integration_id), action
-            )
-        except ConnectProblem as problem:
-            self._show_problem(problem)
-        finally:
-            if started is None:
-                self.connecting = ""
-        if started is not None:
-            self._attempt_id = started.attempt_id
-            self.connect_link = started.link
+            ),
+        ):
+            yield update
 
     @rx.event
     async def disconnect(self, integration_id: str):
