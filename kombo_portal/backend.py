@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from kombo_portal.api.app import SANDBOX_MOUNT_PATH
+from kombo_portal.api.webhooks import WEBHOOK_PATHS
 from kombo_portal.config import Settings
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient
@@ -27,11 +28,10 @@ from kombo_portal.services.accounts import ensure_demo_accounts, lock_demo_accou
 from kombo_portal.services.connect import ConnectOptions
 from kombo_portal.services.kombo_details import refresh_from_kombo
 
-WEBHOOK_PATH = "/webhooks/kombo"
-# The portal reaches the sandbox in-process: same HTTP requests and JSON bytes,
-# no socket, and no need to know which port this process listens on.
 logger = logging.getLogger(__name__)
 
+# The portal reaches the sandbox in-process: same HTTP requests and JSON bytes,
+# no socket, and no need to know which port this process listens on.
 IN_PROCESS_SANDBOX_URL = "http://sandbox.invalid/v1"
 
 
@@ -109,7 +109,7 @@ def build_backend(
         api_key=settings.sandbox_api_key,
         public_url=backend_url.rstrip("/") + SANDBOX_MOUNT_PATH,
         webhooks=WebhookSettings(
-            target_url=settings.sandbox_webhook_url or backend_url.rstrip("/") + WEBHOOK_PATH,
+            target_url=settings.sandbox_webhook_url or backend_url.rstrip("/") + WEBHOOK_PATHS[0],
             send_twice=settings.sandbox_duplicate_webhooks,
         ),
     )

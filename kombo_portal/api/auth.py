@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -34,16 +34,8 @@ EXPIRED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def session_cookie_token(cookie_header: str) -> str:
-    """The session token in a Cookie header, or ""."""
-    from http.cookies import CookieError, SimpleCookie
-
-    cookies = SimpleCookie()
-    try:
-        cookies.load(cookie_header or "")
-    except CookieError:
-        return ""
-    morsel = cookies.get(SESSION_COOKIE)
-    return morsel.value if morsel else ""
+    """The session token in a Cookie header, or "" (other, malformed cookies don't matter)."""
+    return cookie_parser(cookie_header or "").get(SESSION_COOKIE, "")
 
 
 def same_host(url: str, request: Request) -> bool:
@@ -91,7 +83,7 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
 
     async def sign_out(request: Request) -> Response:
         settings = get_settings()
-        token = session_cookie_token(request.headers.get("cookie", ""))
+        token = request.cookies.get(SESSION_COOKIE, "")
 
         def end():
             with transaction(get_engine()) as session:

@@ -102,8 +102,8 @@ class SignInAttempt(SQLModel, table=True):
 class Integration(SQLModel, table=True):
     """An organisation's connection to one HR or recruiting system, as Kombo reports it.
 
-    Changed only through kombo_portal.services.integrations.record_integration, whichever
-    way the news arrives (activation token, webhook, reconnect).
+    Changed only by kombo_portal.services.integrations, whichever way the news arrives
+    (activation token, webhook, reconnect).
     """
 
     __tablename__ = "integration"
@@ -147,7 +147,7 @@ class ConnectAttempt(SQLModel, table=True):
     organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
     user_id: str | None = Field(default=None, foreign_key="portal_user.id")
     category: str = Field(max_length=16)
-    # connect, reconnect, setup, disconnect, enable, disable
+    # connect, reconnect, setup, disconnect, enable, disable, invite, revoke
     action: str = Field(
         default="connect", max_length=16, sa_column_kwargs={"server_default": "connect"}
     )

@@ -156,20 +156,13 @@ def disconnect_dialog(card: rx.Var) -> rx.Component:
 def card_actions(card: rx.Var) -> rx.Component:
     busy = IntegrationsState.connecting != ""
     return rx.hstack(
-        rx.cond(
-            card["needs_reconnection"] == "yes",
-            rx.button(
-                "Reconnect",
-                on_click=IntegrationsState.reconnect(card["integration_id"]),
-                loading=IntegrationsState.connecting == card["category"],
-                disabled=busy,
-            ),
-            rx.button(
-                "Reconnect",
-                variant="soft",
-                on_click=IntegrationsState.reconnect(card["integration_id"]),
-                disabled=busy,
-            ),
+        rx.button(
+            "Reconnect",
+            # Prominent when the credentials stopped working.
+            variant=rx.cond(card["needs_reconnection"] == "yes", "solid", "soft"),
+            on_click=IntegrationsState.reconnect(card["integration_id"]),
+            loading=IntegrationsState.connecting == card["category"],
+            disabled=busy,
         ),
         rx.cond(
             card["setup_incomplete"] == "yes",

@@ -12,13 +12,19 @@ from sqlmodel import Session, select
 from kombo_portal.db.models import (
     ConnectAttempt,
     Integration,
-    User,
     WebhookEvent,
     as_utc,
 )
-from kombo_portal.services.integrations import clean_text, tool_display_name
+from kombo_portal.services.integrations import clean_text, people_names, tool_display_name
 
 KOMBO = "Kombo"
+# Kombo's news that the log shows (data activity and other types are not its business).
+LOGGED_EVENT_TYPES = (
+    "integration-created",
+    "integration-deleted",
+    "integration-state-changed",
+    "connection-flow-failed",
+)
 PAGE_SIZE = 20
 
 _DONE = {
@@ -68,10 +74,7 @@ def activity_page(
             select(Integration).where(Integration.organisation_id == organisation_id)
         )
     }
-    names = {
-        user.id: user.name
-        for user in session.exec(select(User).where(User.organisation_id == organisation_id))
-    }
+    names = people_names(session, organisation_id)
     entries = [
         *_attempt_entries(session, organisation_id, wanted, tools, names),
         *_kombo_entries(session, organisation_id, wanted, tools),
@@ -117,6 +120,7 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
         select(WebhookEvent)
         .where(WebhookEvent.organisation_id == organisation_id)
         .where(WebhookEvent.applied_at.is_not(None))  # type: ignore[union-attr]
+        .where(WebhookEvent.type.in_(LOGGED_EVENT_TYPES))  # type: ignore[attr-defined]
         .order_by(WebhookEvent.received_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
     ).all()
@@ -137,7 +141,7 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
             what = f"An attempt to connect {tool} failed"
             log_url = clean_text(data.get("log_url"), 2000)
         else:
-            continue  # data activity and other news are not the log's business
+            continue
         entries.append(
             ActivityEntry(at=as_utc(event.received_at), who=KOMBO, what=what, log_url=log_url)
         )

@@ -19,10 +19,11 @@ from sqlalchemy import Engine
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.transaction import transaction
-from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError, Language
+from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError
 from kombo_portal.services.integrations import (
     IntegrationFacts,
     IntegrationOwnedElsewhere,
+    clear_flow_failures,
     find_by_kombo_id,
     has_live_integration,
     record_integration,
@@ -73,7 +74,7 @@ async def start_connect(
             organisation_id=user.organisation_id, user_id=user.user_id, category=category
         )
         if refusal:
-            _finish(attempt, "refused", refusal)
+            finish_attempt(attempt, "refused", refusal)
         session.add(attempt)
     if refusal:
         raise ConnectProblem(refusal)
@@ -84,7 +85,7 @@ async def start_connect(
         end_user_origin_id=user.organisation_id,
         integration_category=category,
         integration_tool=options.tools.get(category),
-        language=Language(user.language) if user.language in set(Language) else Language.EN,
+        language=user.kombo_language,
         scope_config_id=options.scope_config_id,
         enable_filtering=options.enable_filtering and category == "HRIS",
         enable_field_mapping=options.enable_field_mapping,
@@ -185,14 +186,16 @@ async def finish_connect(
             and existing is None
             and has_live_integration(session, user.organisation_id, facts.category or category)
         ):
-            _finish(attempt, "refused", f"{facts.category} already connected; removed duplicate")
+            finish_attempt(
+                attempt, "refused", f"{facts.category} already connected; removed duplicate"
+            )
             session.add(attempt)
             duplicate = True
         else:
             try:
                 integration = record_integration(session, facts, connected_by_user_id=user.user_id)
             except IntegrationOwnedElsewhere:
-                _finish(
+                finish_attempt(
                     attempt, "refused", f"{kombo_integration_id} belongs to another organisation"
                 )
                 session.add(attempt)
@@ -200,7 +203,8 @@ async def finish_connect(
                 raise ConnectProblem(
                     "This connection belongs to another organisation and was refused."
                 ) from None
-            _finish(attempt, "connected", None)
+            clear_flow_failures(session, user.organisation_id, integration.category)
+            finish_attempt(attempt, "connected", None)
             attempt.kombo_integration_id = kombo_integration_id
             session.add(attempt)
     if duplicate:
@@ -234,7 +238,7 @@ def close_attempt(
             return
         if user_id is not None and attempt.user_id != user_id:
             return
-        _finish(attempt, outcome, detail[:1000])
+        finish_attempt(attempt, outcome, detail[:1000])
         attempt.log_url = log_url[:2000] if log_url else None
         session.add(attempt)
 
@@ -262,7 +266,7 @@ def _refusal(session, user: SignedInUser, category: str, options: ConnectOptions
     return None
 
 
-def _finish(attempt: ConnectAttempt, outcome: str, detail: str | None) -> None:
+def finish_attempt(attempt: ConnectAttempt, outcome: str, detail: str | None) -> None:
     attempt.outcome = outcome
     attempt.detail = detail
     attempt.finished_at = utc_now()

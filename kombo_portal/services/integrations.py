@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text, update
+from sqlalchemy import delete, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -109,14 +109,18 @@ class Overview:
     failures: dict[str, FlowFailure]  # category -> latest failed flow not followed by success
 
 
-def overview(session: Session, organisation_id: str) -> Overview:
-    people = {
+def people_names(session: Session, organisation_id: str) -> dict[str, str]:
+    """The organisation's users by id: their names."""
+    return {
         user.id: user.name
         for user in session.exec(select(User).where(User.organisation_id == organisation_id))
     }
+
+
+def overview(session: Session, organisation_id: str) -> Overview:
     return Overview(
         integrations=current_integrations(session, organisation_id),
-        people=people,
+        people=people_names(session, organisation_id),
         failures=latest_flow_failures(session, organisation_id),
     )
 
@@ -224,7 +228,6 @@ def record_data_activity(
         return None
     record.last_data_activity_at = now or utc_now()
     session.add(record)
-    _bump_version(session, record.organisation_id)
     return record
 
 
@@ -247,6 +250,15 @@ def record_flow_failure(
     session.add(failure)
     _bump_version(session, organisation_id)
     return failure
+
+
+def clear_flow_failures(session: Session, organisation_id: str, category: str) -> None:
+    """A connection of the category succeeded: earlier failed attempts are no news."""
+    session.exec(
+        delete(FlowFailure)
+        .where(FlowFailure.organisation_id == organisation_id)
+        .where(FlowFailure.category == category)
+    )
 
 
 def latest_flow_failures(session: Session, organisation_id: str) -> dict[str, FlowFailure]:

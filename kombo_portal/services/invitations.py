@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from kombo_portal.db.models import ConnectAttempt, MagicLink, User, as_utc, utc_now
 from kombo_portal.db.transaction import transaction
-from kombo_portal.kombo import CreateLinkRequest, KomboClient, KomboError, Language, LinkType
+from kombo_portal.kombo import CreateLinkRequest, KomboClient, KomboError, LinkType
 from kombo_portal.services.accounts import normalise_email
 from kombo_portal.services.connect import (
     ConnectOptions,
@@ -62,7 +62,7 @@ async def invite_colleague(
                 end_user_origin_id=user.organisation_id,
                 integration_category=category,
                 integration_tool=options.tools.get(category),
-                language=Language(user.language) if user.language in set(Language) else None,
+                language=user.kombo_language,
                 scope_config_id=options.scope_config_id,
                 link_type=LinkType.MAGIC_LINK,
             )

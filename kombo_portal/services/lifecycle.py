@@ -13,14 +13,15 @@ import logging
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
+from kombo_portal.db.models import ConnectAttempt, Integration
 from kombo_portal.db.transaction import transaction
-from kombo_portal.kombo import KomboClient, KomboError, Language
+from kombo_portal.kombo import KomboClient, KomboError
 from kombo_portal.services.connect import (
     ConnectProblem,
     ConnectStart,
     close_attempt,
     describe_kombo_failure,
+    finish_attempt,
 )
 from kombo_portal.services.integrations import change_state, mark_removed
 from kombo_portal.services.sessions import SignedInUser
@@ -38,7 +39,7 @@ async def start_repair(
     if action not in ("reconnect", "setup"):
         raise ConnectProblem("Unknown action.")
     attempt_id, kombo_integration_id = _begin(engine, user, integration_id, action)
-    language = Language(user.language) if user.language in set(Language) else Language.EN
+    language = user.kombo_language
     try:
         if action == "reconnect":
             link = await kombo.create_relink_link(kombo_integration_id, language=language)
@@ -135,6 +136,5 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
 def _done(session: Session, attempt_id: str) -> None:
     attempt = session.get(ConnectAttempt, attempt_id)
     if attempt is not None and attempt.outcome == "started":
-        attempt.outcome = "done"
-        attempt.finished_at = utc_now()
+        finish_attempt(attempt, "done", None)
         session.add(attempt)

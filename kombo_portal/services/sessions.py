@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import Organisation, SessionGrant, User, UserSession, as_utc, utc_now
+from kombo_portal.kombo.models import Language
 
 DEFAULT_SESSION_LIFETIME = timedelta(hours=12)
 
@@ -34,6 +35,11 @@ class SignedInUser:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def kombo_language(self) -> Language:
+        """The language Kombo's flow speaks to this user."""
+        return Language(self.language) if self.language in set(Language) else Language.EN
 
 
 def _token_hash(token: str, secret_key: str) -> str:

@@ -72,7 +72,6 @@ def _sign_in(email: str, password: str, page_origin: str, next_path: str) -> str
 class AuthState(rx.State):
     # Shown on the page; nothing here is secret.
     user_name: str = ""
-    user_email: str = ""
     organisation_name: str = ""
     is_admin: bool = False
     sign_in_error: str = ""
@@ -92,24 +91,16 @@ class AuthState(rx.State):
         with reading(backend.engine) as session:
             user = resolve_session(session, self._session_token(), backend.settings.secret_key)
         if user is None:
-            self.user_name = self.user_email = self.organisation_name = ""
+            self.user_name = self.organisation_name = ""
             self.is_admin = False
         else:
             self.user_name = user.name
-            self.user_email = user.email
             self.organisation_name = user.organisation_name
             self.is_admin = user.is_admin
         return user
 
     def _to_sign_in(self) -> rx.event.EventSpec:
         return rx.redirect(f"{SIGN_IN_PATH}?next={quote(self.router.url.path or HOME_PATH)}")
-
-    @rx.event
-    def require_sign_in(self):
-        """on_load of every portal page: unauthenticated visits go to sign-in and come back."""
-        if self._signed_in_user() is None:
-            return self._to_sign_in()
-        return None
 
     @rx.event
     def skip_sign_in_if_signed_in(self):
@@ -141,7 +132,7 @@ class AuthState(rx.State):
     @rx.event
     async def sign_out(self):
         await self._forget_the_page()
-        self.user_name = self.user_email = self.organisation_name = ""
+        self.user_name = self.organisation_name = ""
         self.is_admin = False
         page = f"{self.router.headers.origin}{SIGN_IN_PATH}"
         return _go(f"{self._backend_url()}/auth/sign-out?to={quote(page, safe='')}")

@@ -229,10 +229,12 @@ class IntegrationsState(AuthState):
 
     @rx.event
     def load(self):
-        # A reload starts afresh: no flow is open on a newly loaded page.
+        user = self._signed_in_user()
+        # A reload starts afresh: a flow that was open on the old page has ended.
+        if self._attempt_id:
+            close_attempt(current_backend().engine, self._attempt_id, "cancelled", "page reloaded")
         self.connecting = self.connect_link = self._attempt_id = ""
         self.notice = self.error = self.error_log_url = ""
-        user = self._signed_in_user()
         if user is None:
             return self._to_sign_in()
         self._load_cards(user.organisation_id)

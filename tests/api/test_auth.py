@@ -102,3 +102,10 @@ def test_sign_out_only_returns_to_this_host(client, people, to):
     response = client.get("/auth/sign-out", params={"to": to})
 
     assert response.headers["location"] == "/sign-in"
+
+
+def test_the_session_cookie_is_found_beside_malformed_cookies():
+    header = 'a={"k":1}; other=b c; kombo_portal_session=tok'
+
+    assert session_cookie_token(header) == "tok"
+    assert session_cookie_token("") == ""

@@ -88,3 +88,44 @@ async def test_the_log_is_paginated_and_per_organisation(engine, kombo, people):
     assert len(first) == 2 and more
     assert len(third) == 1 and not more_after_third
     assert log(engine, people.globex_admin.organisation_id) == ([], False)
+
+
+async def test_data_activity_never_pushes_kombos_news_out_of_the_log(
+    engine, kombo, control, people
+):
+    from starlette.testclient import TestClient
+
+    from kombo_portal.api import create_backend_api
+    from kombo_portal.kombo.signature import sign_webhook
+
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    integration = await finish_connect(
+        engine,
+        kombo,
+        admin,
+        started.attempt_id,
+        complete_flow(control, started.link, tool="personio"),
+    )
+    client = TestClient(create_backend_api(lambda: engine, get_webhook_secrets=lambda: ["s"]))
+    broken = (
+        b'{"id": "evt_s", "type": "integration-state-changed", "data": {"integration_id": "%s", '
+        b'"state": "INVALID"}}' % integration.kombo_integration_id.encode()
+    )
+    client.post(
+        "/webhooks/kombo", content=broken, headers={"X-Kombo-Signature": sign_webhook("s", broken)}
+    )
+    for number in range(25):
+        body = b'{"id": "evt_d%d", "type": "data-changed", "data": {"integration_id": "%s"}}' % (
+            number,
+            integration.kombo_integration_id.encode(),
+        )
+        client.post(
+            "/webhooks/kombo", content=body, headers={"X-Kombo-Signature": sign_webhook("s", body)}
+        )
+
+    entries, _ = log(engine, admin.organisation_id)
+
+    assert (KOMBO, "Personio's credentials stopped working: it needs reconnection") in [
+        (entry.who, entry.what) for entry in entries
+    ]

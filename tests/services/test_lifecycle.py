@@ -208,3 +208,26 @@ async def test_a_kombo_error_on_reconnect_or_disable_is_a_short_message_and_reco
         ("link_failed", "https://app.kombo.dev/logs/7"),
         ("failed", "https://app.kombo.dev/logs/7"),
     )
+
+
+async def test_a_successful_reconnect_clears_an_earlier_failure_notice(
+    engine, kombo, control, people
+):
+    from kombo_portal.services.integrations import latest_flow_failures, record_flow_failure
+
+    admin = people.acme_admin
+    integration = await connected(engine, kombo, control, admin)
+    with Session(engine) as session:
+        record_flow_failure(
+            session, admin.organisation_id, category="HRIS", tool_id="personio", log_url=None
+        )
+        session.commit()
+        assert "HRIS" in latest_flow_failures(session, admin.organisation_id)
+
+    started = await start_repair(engine, kombo, admin, integration.id, "reconnect")
+    await finish_connect(
+        engine, kombo, admin, started.attempt_id, complete_flow(control, started.link)
+    )
+
+    with Session(engine) as session:
+        assert latest_flow_failures(session, admin.organisation_id) == {}

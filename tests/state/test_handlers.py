@@ -121,3 +121,16 @@ async def test_an_event_without_a_session_is_sent_to_sign_in(engine, backend, pe
 
     assert state.connect_link == ""
     assert updates and "sign-in" in str(updates[0])
+
+
+async def test_reloading_the_page_closes_a_flow_left_open(engine, backend, people: People):
+    state = page_state(engine, backend, "admin@acme.test")
+    await run(IntegrationsState.connect, state, "ATS")
+    assert state.connect_link
+
+    await run(IntegrationsState.load, state)
+
+    assert (state.connect_link, state.connecting) == ("", "")
+    with Session(engine) as session:
+        [attempt] = session.exec(select(ConnectAttempt)).all()
+    assert (attempt.outcome, attempt.detail) == ("cancelled", "page reloaded")
