@@ -21,6 +21,7 @@ def upgrade() -> None:
         "session_grant",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("nonce_hash", sa.String(length=64), nullable=False),
         sa.Column("page_origin", sa.String(length=500), nullable=False),
         sa.Column("next_path", sa.String(length=2000), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

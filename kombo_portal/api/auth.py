@@ -25,6 +25,8 @@ from kombo_portal.db.transaction import transaction
 from kombo_portal.services.sessions import end_session, redeem_grant
 
 SESSION_COOKIE = "kombo_portal_session"
+# Set by the signing-in page for /auth only; see services.sessions.grant_session.
+SIGN_IN_NONCE_COOKIE = "kombo_portal_sign_in"
 FALLBACK_PAGE = "/sign-in"
 
 EXPIRED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -59,6 +61,7 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
                 return redeem_grant(
                     session,
                     grant,
+                    request.cookies.get(SIGN_IN_NONCE_COOKIE, ""),
                     settings.secret_key,
                     lifetime=timedelta(hours=settings.session_hours),
                 )
@@ -70,6 +73,7 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
         if not same_host(destination, request):
             destination = redeemed.next_path
         response = RedirectResponse(destination, status_code=303)
+        response.delete_cookie(SIGN_IN_NONCE_COOKIE, path="/auth")
         response.set_cookie(
             SESSION_COOKIE,
             redeemed.session_token,

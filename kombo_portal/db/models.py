@@ -233,6 +233,9 @@ class SessionGrant(SQLModel, table=True):
             String(32), ForeignKey("portal_user.id", ondelete="CASCADE"), nullable=False
         )
     )
+    # Keyed hash of a nonce the signing-in page put in a cookie: only that browser can
+    # redeem the grant, so nobody can sign someone else's browser in to their account.
+    nonce_hash: str = Field(max_length=64)
     # Where the browser goes after the cookie is set: the page's own origin and path.
     page_origin: str = Field(max_length=500)
     next_path: str = Field(max_length=2000)

@@ -117,17 +117,20 @@ def grant_session(
     user: User,
     secret_key: str,
     *,
+    nonce: str,
     page_origin: str,
     next_path: str,
     now: datetime | None = None,
 ) -> str:
-    """A one-time token the browser takes to the cookie route within a minute."""
+    """A one-time token the browser takes to the cookie route within a minute, redeemable
+    only together with `nonce` (which that browser holds in a cookie)."""
     now = now or utc_now()
     token = secrets.token_urlsafe(32)
     session.add(
         SessionGrant(
             id=_token_hash(token, secret_key),
             user_id=user.id,
+            nonce_hash=_token_hash(nonce, secret_key),
             page_origin=page_origin[:500],
             next_path=next_path[:2000],
             expires_at=now + GRANT_LIFETIME,
@@ -140,11 +143,13 @@ def grant_session(
 def redeem_grant(
     session: Session,
     grant_token: str,
+    nonce: str,
     secret_key: str,
     lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
     now: datetime | None = None,
 ) -> RedeemedGrant | None:
-    """Exchange a grant for a new session, once; None if unknown, used or expired."""
+    """Exchange a grant for a new session, once; None if unknown, used, expired, or
+    brought by another browser than the one that signed in (wrong nonce)."""
     now = now or utc_now()
     if not grant_token:
         return None
@@ -153,7 +158,8 @@ def redeem_grant(
         return None
     session.delete(grant)
     user = session.get(User, grant.user_id)
-    if as_utc(grant.expires_at) <= now or user is None:
+    same_browser = hmac.compare_digest(grant.nonce_hash, _token_hash(nonce, secret_key))
+    if as_utc(grant.expires_at) <= now or user is None or not nonce or not same_browser:
         return None
     return RedeemedGrant(
         session_token=start_session(session, user, secret_key, lifetime, now),

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
-from kombo_portal.api.auth import session_cookie_token
+from kombo_portal.api.auth import SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import User
 from kombo_portal.db.transaction import reading, transaction
@@ -43,12 +44,17 @@ def _safe_next(path: str | None) -> str:
     return path
 
 
-def _go(url: str) -> rx.event.EventSpec:
-    """Load `url` in the browser (rx.redirect would route same-host paths in-app)."""
-    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+def _go(url: str, nonce: str | None = None) -> rx.event.EventSpec:
+    """Load `url` in the browser (rx.redirect would route same-host paths in-app),
+    first leaving `nonce` in a cookie for the /auth routes."""
+    script = f"window.location.assign({json.dumps(url)})"
+    if nonce:
+        cookie = f"{SIGN_IN_NONCE_COOKIE}={nonce}; path=/auth; max-age=120; samesite=lax"
+        script = f"document.cookie = {json.dumps(cookie)}; {script}"
+    return rx.call_script(script)
 
 
-def _sign_in(email: str, password: str, page_origin: str, next_path: str) -> str:
+def _sign_in(email: str, password: str, nonce: str, page_origin: str, next_path: str) -> str:
     """Check the credentials; a one-time grant for the cookie route. Raises SignInRefused.
 
     The route starts a new session: a session id planted before sign-in is worthless.
@@ -64,6 +70,7 @@ def _sign_in(email: str, password: str, page_origin: str, next_path: str) -> str
             session,
             user,
             backend.settings.secret_key,
+            nonce=nonce,
             page_origin=page_origin,
             next_path=next_path,
         )
@@ -117,17 +124,18 @@ class AuthState(rx.State):
             self.sign_in_error = "Enter your email and your password."
             return None
         next_path = _safe_next(self.router.url.query_parameters.get("next"))
+        nonce = secrets.token_urlsafe(24)
         try:
             # Password hashing takes a while on purpose: keep the event loop free.
             grant = await asyncio.to_thread(
-                _sign_in, email, password, self.router.headers.origin, next_path
+                _sign_in, email, password, nonce, self.router.headers.origin, next_path
             )
         except SignInRefused as refused:
             self.sign_in_error = refused.message
             return None
         await self._forget_the_page()
         # A full page load (not in-app navigation): the route sets the cookie.
-        return _go(f"{self._backend_url()}/auth/session?grant={quote(grant)}")
+        return _go(f"{self._backend_url()}/auth/session?grant={quote(grant)}", nonce)
 
     @rx.event
     async def sign_out(self):

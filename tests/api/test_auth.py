@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
-from kombo_portal.api.auth import SESSION_COOKIE, session_cookie_token
+from kombo_portal.api.auth import SESSION_COOKIE, SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.config import get_settings
 from kombo_portal.db.models import utc_now
 from kombo_portal.db.transaction import transaction
@@ -16,9 +16,15 @@ from kombo_portal.services.sessions import grant_session, resolve_session
 PAGE = "http://testserver"
 
 
+NONCE = "the-signing-in-browsers-nonce"
+
+
 @pytest.fixture
 def client(engine):
-    return TestClient(create_backend_api(lambda: engine), follow_redirects=False)
+    """A browser that signed in: it holds the nonce cookie its page set."""
+    client = TestClient(create_backend_api(lambda: engine), follow_redirects=False)
+    client.cookies.set(SIGN_IN_NONCE_COOKIE, NONCE, path="/auth")
+    return client
 
 
 def grant(engine, email="admin@acme.test", origin=PAGE, next_path="/settings/integrations", **kw):
@@ -27,6 +33,7 @@ def grant(engine, email="admin@acme.test", origin=PAGE, next_path="/settings/int
             session,
             find_user(session, email),
             get_settings().secret_key,
+            nonce=NONCE,
             page_origin=origin,
             next_path=next_path,
             **kw,
@@ -44,8 +51,15 @@ def test_a_grant_sets_an_httponly_session_cookie_and_goes_on(client, engine, peo
 
     assert response.status_code == 303
     assert response.headers["location"] == f"{PAGE}/settings/integrations"
-    cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    [cookie] = [
+        header
+        for header in response.headers.get_list("set-cookie")
+        if header.startswith(f"{SESSION_COOKIE}=")
+    ]
+    assert any(  # the one-time nonce is spent
+        header.startswith(f'{SIGN_IN_NONCE_COOKIE}=""')
+        for header in response.headers.get_list("set-cookie")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     token = session_cookie_token(cookie.split(";")[0])
     assert signed_in_email(engine, token) == "admin@acme.test"
@@ -85,7 +99,7 @@ def test_a_grant_never_sends_the_browser_to_another_host(client, engine, people)
 
 def test_sign_out_ends_the_session_and_clears_the_cookie(client, engine, people):
     response = client.get(f"/auth/session?grant={grant(engine)}")
-    token = session_cookie_token(response.headers["set-cookie"].split(";")[0])
+    token = response.cookies[SESSION_COOKIE]
 
     out = client.get(
         f"/auth/sign-out?to={PAGE}/sign-in", headers={"cookie": f"{SESSION_COOKIE}={token}"}
@@ -109,3 +123,17 @@ def test_the_session_cookie_is_found_beside_malformed_cookies():
 
     assert session_cookie_token(header) == "tok"
     assert session_cookie_token("") == ""
+
+
+def test_a_grant_brought_by_another_browser_signs_nobody_in(engine, people):
+    # Login CSRF: the grant is the attacker's, the browser is the victim's (no nonce,
+    # or another one).
+    for cookies in ({}, {SIGN_IN_NONCE_COOKIE: "someone-elses-nonce"}):
+        victim = TestClient(create_backend_api(lambda: engine), follow_redirects=False)
+        for name, value in cookies.items():
+            victim.cookies.set(name, value, path="/auth")
+
+        response = victim.get(f"/auth/session?grant={grant(engine)}")
+
+        assert response.status_code == 400
+        assert "set-cookie" not in response.headers
