@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.transaction import transaction
@@ -69,7 +70,7 @@ async def start_connect(
     options: ConnectOptions,
 ) -> ConnectStart:
     with transaction(engine) as session:
-        refusal = _refusal(session, user, category, options)
+        refusal = refusal_to_connect(session, user, category, options)
         attempt = ConnectAttempt(
             organisation_id=user.organisation_id, user_id=user.user_id, category=category
         )
@@ -256,9 +257,16 @@ def describe_kombo_failure(error: KomboError) -> str:
     return "Kombo could not start the connection. Ask your administrator to check the set-up."
 
 
-def _refusal(session, user: SignedInUser, category: str, options: ConnectOptions) -> str | None:
+def refusal_to_connect(
+    session: Session,
+    user: SignedInUser,
+    category: str,
+    options: ConnectOptions,
+    not_admin: str = "Only admins can connect systems.",
+) -> str | None:
+    """Why `user` may not connect `category` now (None: they may)."""
     if not user.is_admin:
-        return "Only admins can connect systems."
+        return not_admin
     if category not in options.categories:
         return f"{category} cannot be connected here."
     if has_live_integration(session, user.organisation_id, category):

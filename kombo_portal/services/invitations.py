@@ -24,8 +24,8 @@ from kombo_portal.services.connect import (
     ConnectOptions,
     ConnectProblem,
     describe_kombo_failure,
+    refusal_to_connect,
 )
-from kombo_portal.services.integrations import has_live_integration
 from kombo_portal.services.sessions import SignedInUser
 
 MAGIC_LINK_LIFETIME = timedelta(days=365)
@@ -40,16 +40,14 @@ async def invite_colleague(
     options: ConnectOptions,
 ) -> MagicLink:
     email = normalise_email(colleague_email)[:320]
-    refusal = None
-    if not user.is_admin:
-        refusal = "Only admins can invite colleagues."
-    elif category not in options.categories:
-        refusal = f"{category} cannot be connected here."
-    elif "@" not in email or " " in email or "." not in email.split("@")[-1]:
-        refusal = "Enter your colleague's email address."
     with transaction(engine) as session:
-        if refusal is None and has_live_integration(session, user.organisation_id, category):
-            refusal = f"{category} is already connected."
+        refusal = refusal_to_connect(
+            session, user, category, options, not_admin="Only admins can invite colleagues."
+        )
+        if refusal is None and (
+            "@" not in email or " " in email or "." not in email.split("@")[-1]
+        ):
+            refusal = "Enter your colleague's email address."
         if refusal:
             _audit(session, user, category, "invite", "refused", refusal)
     if refusal:

@@ -23,7 +23,6 @@ from kombo_portal.services.integrations import (
     IncompleteFacts,
     IntegrationFacts,
     IntegrationOwnedElsewhere,
-    change_state,
     clean_text,
     event_origin,
     find_by_kombo_id,
@@ -185,17 +184,8 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
             return _flag(session, inbox, "names another organisation than the integration's")
         if event.type == "integration-deleted":
             mark_removed(session, integration_id, parse_moment(data.get("deleted_at")))
-        else:
-            facts = state_facts(record, data)
-            change_state(
-                session,
-                integration_id,
-                state=facts.state,
-                setup_status=facts.setup_status,
-                qa_status=facts.qa_status,
-                as_of=facts.state_as_of,
-                now=now,
-            )
+        elif record.removed_at is None:  # a late state change never resurrects it
+            record_integration(session, state_facts(record, data), now=now)
         inbox.organisation_id = record.organisation_id
         _mark_applied(session, inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)

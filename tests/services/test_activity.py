@@ -1,7 +1,10 @@
 """The activity log: who did what and what Kombo reported, newest first, in pages."""
 
 from sqlmodel import Session
+from starlette.testclient import TestClient
 
+from kombo_portal.api import create_backend_api
+from kombo_portal.kombo.signature import sign_webhook
 from kombo_portal.services.activity import KOMBO, activity_page
 from kombo_portal.services.connect import (
     ConnectOptions,
@@ -13,6 +16,33 @@ from kombo_portal.services.lifecycle import disconnect
 from tests.sandbox.conftest import complete_flow
 
 OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
+
+
+def deliver(engine, body: bytes) -> dict:
+    """Post a signed webhook to the portal's route, as Kombo would."""
+    client = TestClient(create_backend_api(lambda: engine, get_webhook_secrets=lambda: ["s"]))
+    return client.post(
+        "/webhooks/kombo", content=body, headers={"X-Kombo-Signature": sign_webhook("s", body)}
+    ).json()
+
+
+async def connected_personio(engine, kombo, control, admin):
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    return await finish_connect(
+        engine,
+        kombo,
+        admin,
+        started.attempt_id,
+        complete_flow(control, started.link, tool="personio"),
+    )
+
+
+def broken_credentials(integration) -> bytes:
+    return (
+        b'{"id": "evt_s", "type": "integration-state-changed", "data": {"integration_id": "%s", '
+        b'"state": "INVALID", "setup_status": "COMPLETED", "qa_status": "PASSED"}}'
+        % integration.kombo_integration_id.encode()
+    )
 
 
 def log(engine, organisation_id, page=0, page_size=20):
@@ -41,32 +71,9 @@ async def test_the_log_tells_who_did_what_newest_first(engine, kombo, control, p
 
 
 async def test_kombos_news_is_in_the_log_as_kombo(engine, kombo, control, people):
-    from starlette.testclient import TestClient
-
-    from kombo_portal.api import create_backend_api
-    from kombo_portal.kombo.signature import sign_webhook
-
     admin = people.acme_admin
-    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
-    integration = await finish_connect(
-        engine,
-        kombo,
-        admin,
-        started.attempt_id,
-        complete_flow(control, started.link, tool="personio"),
-    )
-    body = (
-        b'{"id": "evt_s", "type": "integration-state-changed", "data": {"integration_id": "'
-        + integration.kombo_integration_id.encode()
-        + b'", "state": "INVALID", "setup_status": "COMPLETED", "qa_status": "PASSED"}}'
-    )
-    client = TestClient(create_backend_api(lambda: engine, get_webhook_secrets=lambda: ["s"]))
-    assert (
-        client.post(
-            "/webhooks/kombo", content=body, headers={"X-Kombo-Signature": sign_webhook("s", body)}
-        ).json()["outcome"]
-        == "applied"
-    )
+    integration = await connected_personio(engine, kombo, control, admin)
+    assert deliver(engine, broken_credentials(integration))["outcome"] == "applied"
 
     entries, _ = log(engine, admin.organisation_id)
 
@@ -93,36 +100,15 @@ async def test_the_log_is_paginated_and_per_organisation(engine, kombo, people):
 async def test_data_activity_never_pushes_kombos_news_out_of_the_log(
     engine, kombo, control, people
 ):
-    from starlette.testclient import TestClient
-
-    from kombo_portal.api import create_backend_api
-    from kombo_portal.kombo.signature import sign_webhook
-
     admin = people.acme_admin
-    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
-    integration = await finish_connect(
-        engine,
-        kombo,
-        admin,
-        started.attempt_id,
-        complete_flow(control, started.link, tool="personio"),
-    )
-    client = TestClient(create_backend_api(lambda: engine, get_webhook_secrets=lambda: ["s"]))
-    broken = (
-        b'{"id": "evt_s", "type": "integration-state-changed", "data": {"integration_id": "%s", '
-        b'"state": "INVALID"}}' % integration.kombo_integration_id.encode()
-    )
-    client.post(
-        "/webhooks/kombo", content=broken, headers={"X-Kombo-Signature": sign_webhook("s", broken)}
-    )
+    integration = await connected_personio(engine, kombo, control, admin)
+    assert deliver(engine, broken_credentials(integration))["outcome"] == "applied"
     for number in range(25):
         body = b'{"id": "evt_d%d", "type": "data-changed", "data": {"integration_id": "%s"}}' % (
             number,
             integration.kombo_integration_id.encode(),
         )
-        client.post(
-            "/webhooks/kombo", content=body, headers={"X-Kombo-Signature": sign_webhook("s", body)}
-        )
+        assert deliver(engine, body)["outcome"] == "applied"
 
     entries, _ = log(engine, admin.organisation_id)
 
