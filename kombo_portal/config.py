@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -40,6 +41,14 @@ SANDBOX_SECRET_KEY = "sandbox-development-only-secret-key-change-me"  # noqa: S1
 DEFAULT_SANDBOX_API_KEY = "ks_dev_local_sandbox"
 
 MIN_SECRET_KEY_LENGTH = 32
+# A production key needs more than length: "a" * 40 is long and guessable.
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
+# Secret keys anyone can read (this file, the README, .env.example): never for a public server.
+PUBLISHED_SECRET_KEYS = frozenset({SANDBOX_SECRET_KEY})
+NEW_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+# The origin of the pages Kombo's connection links open (`https://connect.kombo.dev/v1?token=...`).
+DEFAULT_KOMBO_CONNECT_ORIGIN = "https://connect.kombo.dev"
 
 
 class KomboRegion(StrEnum):
@@ -53,6 +62,31 @@ KOMBO_REGION_BASE_URLS = {
     KomboRegion.US: "https://api.us.kombo.dev/v1",
     KomboRegion.CA: "https://api.ca.kombo.dev/v1",
 }
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
+def _case_or_default(case: str, default: str):
+    """Lower- or upper-case a choice; an empty value means the default."""
+
+    def normalise(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip() or default
+        return value.lower() if case == "lower" else value.upper()
+
+    return BeforeValidator(normalise)
 
 
 class SettingsError(ValueError):
@@ -84,6 +118,52 @@ def _parse_connect_tools(value: object) -> object:
     return tools
 
 
+def _origin(value: str, variable: str) -> str:
+    """`https://host[:port]`, exactly: no path, query or wildcard."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or "*" in value
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ValueError(f"{variable}: {value!r} is not an origin like https://host.example")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _split_origins(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return (DEFAULT_KOMBO_CONNECT_ORIGIN,)  # an empty line in .env means the default
+    if isinstance(value, str):
+        return tuple(
+            _origin(part.strip(), "KOMBO_CONNECT_ORIGINS")
+            for part in value.split(",")
+            if part.strip()
+        )
+    return value
+
+
+def _split_frame_ancestors(value: object) -> object:
+    """`none`, `self`, or a comma-separated list of origins (with or without `self`)."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return ("'self'",)  # an empty line in .env means the default
+    sources = []
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        keyword = part.strip("'").lower()
+        if keyword in ("none", "self"):
+            sources.append(f"'{keyword}'")
+        else:
+            sources.append(_origin(part, "PORTAL_FRAME_ANCESTORS"))
+    if "'none'" in sources and len(sources) > 1:
+        raise ValueError("PORTAL_FRAME_ANCESTORS: 'none' cannot be combined with other sources")
+    return tuple(sources)
+
+
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
 
@@ -111,13 +191,27 @@ class Settings(BaseModel):
     portal_secret_key: OptionalSecret = Field(default=None, alias="PORTAL_SECRET_KEY")
     session_hours: float = Field(default=12, alias="PORTAL_SESSION_HOURS", gt=0, le=24 * 30)
     # None: Secure cookies in real mode (served over TLS), plain ones in sandbox mode.
-    cookie_secure_override: bool | None = Field(default=None, alias="PORTAL_COOKIE_SECURE")
+    # An empty line (as in .env.example) means the default, like the other settings.
+    cookie_secure_override: Annotated[bool | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, alias="PORTAL_COOKIE_SECURE"
+    )
+    # `serve` refuses sandbox mode (public passwords and secrets) unless this says a
+    # public demo is meant.
+    demo: bool = Field(default=False, alias="PORTAL_DEMO")
     connect_tools: Annotated[dict[str, str], BeforeValidator(_parse_connect_tools)] = Field(
         default_factory=dict, alias="KOMBO_CONNECT_TOOLS"
     )
     connect_scope_config_id: OptionalText = Field(default=None, alias="KOMBO_SCOPE_CONFIG_ID")
     connect_enable_filtering: bool = Field(default=False, alias="KOMBO_ENABLE_FILTERING")
     connect_enable_field_mapping: bool = Field(default=False, alias="KOMBO_ENABLE_FIELD_MAPPING")
+    # Where Kombo's Connect flow page is served from: the page may frame only these.
+    kombo_connect_origins: Annotated[tuple[str, ...], BeforeValidator(_split_origins)] = Field(
+        default=(DEFAULT_KOMBO_CONNECT_ORIGIN,), alias="KOMBO_CONNECT_ORIGINS", min_length=1
+    )
+    # Who may show the portal's pages in a frame (CSP frame-ancestors).
+    frame_ancestors: Annotated[tuple[str, ...], BeforeValidator(_split_frame_ancestors)] = Field(
+        default=("'self'",), alias="PORTAL_FRAME_ANCESTORS", min_length=1
+    )
     sandbox_api_key: str = Field(
         default=DEFAULT_SANDBOX_API_KEY, alias="KOMBO_SANDBOX_API_KEY", min_length=8, repr=False
     )
@@ -128,13 +222,26 @@ class Settings(BaseModel):
     # URLs may carry passwords: kept out of the repr.
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="REFLEX_DB_URL", repr=False)
     redis_url: OptionalText = Field(default=None, alias="REFLEX_REDIS_URL", repr=False)
+    # Reflex reads this one itself (websocket and CORS origins); here only to warn.
+    cors_allowed_origins: OptionalText = Field(default=None, alias="REFLEX_CORS_ALLOWED_ORIGINS")
+    log_format: Annotated[LogFormat, _case_or_default("lower", "text")] = Field(
+        default=LogFormat.TEXT, alias="PORTAL_LOG_FORMAT"
+    )
+    log_level: Annotated[LogLevel, _case_or_default("upper", "INFO")] = Field(
+        default=LogLevel.INFO, alias="PORTAL_LOG_LEVEL"
+    )
 
     @model_validator(mode="before")
     @classmethod
-    def _default_blank_database_url(cls, values: object) -> object:
-        # An empty REFLEX_DB_URL= line in .env means "the default", not "no database".
-        if isinstance(values, dict) and not str(values.get("REFLEX_DB_URL", "x")).strip():
-            values = {k: v for k, v in values.items() if k != "REFLEX_DB_URL"}
+    def _blank_means_default(cls, values: object) -> object:
+        # An empty `NAME=` line in .env (or the environment) means "the default": no
+        # database URL, a boolean or a number nobody set is not an error.
+        if isinstance(values, dict):
+            values = {
+                name: value
+                for name, value in values.items()
+                if not (isinstance(value, str) and not value.strip())
+            }
         return values
 
     @model_validator(mode="after")
@@ -177,6 +284,72 @@ class Settings(BaseModel):
         if self.portal_secret_key is None:
             raise ValueError("PORTAL_SECRET_KEY: required when KOMBO_API_KEY is set")
         return self
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not serve the public; one line each, naming the variable.
+
+        Validation refuses what no command can run with. These are settings that
+        are fine on a developer's machine but not on a public server, where
+        anyone can read the published development values.
+        """
+        if self.sandbox_mode:
+            if self.demo:
+                return []
+            return [
+                "KOMBO_API_KEY: not set, so the portal would serve its local Kombo sandbox, "
+                "whose demo passwords and webhook secret are public; set KOMBO_API_KEY, "
+                "or PORTAL_DEMO=1 to serve a sandbox demo on purpose"
+            ]
+        problems = []
+        if self.portal_secret_key is None:
+            problems.append("PORTAL_SECRET_KEY: required when KOMBO_API_KEY is set")
+        else:
+            key = self.portal_secret_key.get_secret_value()
+            if key in PUBLISHED_SECRET_KEYS:
+                problems.append(
+                    "PORTAL_SECRET_KEY: is a published development value; "
+                    f"generate one: {NEW_KEY_COMMAND}"
+                )
+            elif len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS:
+                problems.append(
+                    f"PORTAL_SECRET_KEY: too easy to guess (fewer than "
+                    f"{MIN_SECRET_KEY_DISTINCT_CHARACTERS} different characters); "
+                    f"generate one: {NEW_KEY_COMMAND}"
+                )
+        if self.kombo_webhook_secret is None:
+            problems.append("KOMBO_WEBHOOK_SECRET: required when KOMBO_API_KEY is set")
+        # The previous secret is checked too: a public one lets anyone sign webhooks.
+        for name, secret in (
+            ("KOMBO_WEBHOOK_SECRET", self.kombo_webhook_secret),
+            ("KOMBO_WEBHOOK_SECRET_PREVIOUS", self.kombo_webhook_secret_previous),
+        ):
+            if secret is not None and secret.get_secret_value() == SANDBOX_WEBHOOK_SECRET:
+                problems.append(
+                    f"{name}: is the sandbox's public development secret; "
+                    "copy the real one from Kombo's dashboard, Webhooks"
+                )
+        return problems
+
+    def production_warnings(self) -> list[str]:
+        """Settings a public server may have on purpose but should say out loud."""
+        if self.sandbox_mode:
+            return []
+        warnings = []
+        if not self.cookie_secure:
+            warnings.append(
+                "PORTAL_COOKIE_SECURE: is 0, so the session cookie goes without Secure and "
+                "browsers also send it over plain HTTP; right only if no browser reaches "
+                "the portal without TLS"
+            )
+        if self.cors_allowed_origins is None or self.cors_allowed_origins.strip() == "*":
+            warnings.append(
+                "REFLEX_CORS_ALLOWED_ORIGINS: not set, so pages of any origin may open the "
+                "portal's websocket; set it to the portal's own address "
+                "(https://portal.example.com)"
+            )
+        if self.demo:
+            warnings.append("PORTAL_DEMO: ignored, because KOMBO_API_KEY is set")
+        return warnings
 
     @property
     def cookie_secure(self) -> bool:

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from kombo_portal.config import (
     DEFAULT_DATABASE_URL,
     PROJECT_ROOT,
+    SANDBOX_SECRET_KEY,
     SANDBOX_WEBHOOK_SECRET,
     IntegrationCategory,
     Settings,
@@ -150,3 +152,137 @@ def test_env_file_path_is_chosen_by_portal_env_file(tmp_path: Path):
         tmp_path / "portal.env"
     )
     assert env_file_path({"PORTAL_ENV_FILE": ""}) is None
+
+
+# Settings fit for a public server: real key, real webhook secret, a random portal key.
+PRODUCTION = {
+    "KOMBO_API_KEY": "ks_prod_abcdef",
+    "KOMBO_WEBHOOK_SECRET": "whsec_9fK2mQ7xL1",
+    "PORTAL_SECRET_KEY": "Zq3v8Rk1Wm5Tn0Lp7Hs2Jd9Gf4Xc6Bb1",
+    "REFLEX_CORS_ALLOWED_ORIGINS": "https://portal.example.com",
+}
+
+
+def test_production_settings_have_no_problems_and_no_warnings():
+    settings = settings_from(**PRODUCTION)
+
+    assert settings.production_problems() == []
+    assert settings.production_warnings() == []
+
+
+def test_sandbox_mode_is_refused_for_production_unless_a_demo_is_meant():
+    problems = settings_from().production_problems()
+    demo = settings_from(PORTAL_DEMO="1")
+
+    assert len(problems) == 1
+    assert problems[0].startswith("KOMBO_API_KEY: not set")
+    assert "PORTAL_DEMO=1" in problems[0]
+    assert demo.production_problems() == []
+    assert demo.production_warnings() == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected_problem"),
+    [
+        (
+            {"PORTAL_SECRET_KEY": SANDBOX_SECRET_KEY},
+            "PORTAL_SECRET_KEY: is a published development value",
+        ),
+        ({"PORTAL_SECRET_KEY": "k" * 40}, "PORTAL_SECRET_KEY: too easy to guess"),
+        # Nine different characters, however long, are too few.
+        ({"PORTAL_SECRET_KEY": "abcdefghi" * 4}, "PORTAL_SECRET_KEY: too easy to guess"),
+        (
+            {"KOMBO_WEBHOOK_SECRET": SANDBOX_WEBHOOK_SECRET},
+            "KOMBO_WEBHOOK_SECRET: is the sandbox's public development secret",
+        ),
+        (
+            {"KOMBO_WEBHOOK_SECRET_PREVIOUS": SANDBOX_WEBHOOK_SECRET},
+            "KOMBO_WEBHOOK_SECRET_PREVIOUS: is the sandbox's public development secret",
+        ),
+        # PORTAL_DEMO is for the sandbox; it lets nothing through with a real key.
+        (
+            {"PORTAL_DEMO": "1", "PORTAL_SECRET_KEY": SANDBOX_SECRET_KEY},
+            "PORTAL_SECRET_KEY: is a published development value",
+        ),
+    ],
+)
+def test_insecure_production_settings_are_named_in_one_line(environ, expected_problem):
+    problems = settings_from(**{**PRODUCTION, **environ}).production_problems()
+
+    assert len(problems) == 1
+    assert problems[0].startswith(expected_problem)
+    assert "\n" not in problems[0]
+
+
+def test_ten_different_characters_make_a_key_long_enough_to_pass():
+    settings = settings_from(**{**PRODUCTION, "PORTAL_SECRET_KEY": "abcdefghij" * 4})
+
+    assert settings.production_problems() == []
+
+
+def test_the_current_webhook_secret_again_as_the_previous_one_is_harmless():
+    secret = PRODUCTION["KOMBO_WEBHOOK_SECRET"]
+    settings = settings_from(**PRODUCTION, KOMBO_WEBHOOK_SECRET_PREVIOUS=secret)
+
+    assert settings.production_problems() == []
+
+
+def test_cookies_without_secure_are_a_warning_not_a_refusal():
+    settings = settings_from(**PRODUCTION, PORTAL_COOKIE_SECURE="0")
+
+    assert settings.production_problems() == []
+    assert len(settings.production_warnings()) == 1
+    assert settings.production_warnings()[0].startswith("PORTAL_COOKIE_SECURE: is 0")
+
+
+@pytest.mark.parametrize("origins", ["", "*"])
+def test_a_websocket_open_to_every_origin_is_a_warning(origins: str):
+    settings = settings_from(**{**PRODUCTION, "REFLEX_CORS_ALLOWED_ORIGINS": origins})
+
+    assert settings.production_problems() == []
+    assert [w.split(":")[0] for w in settings.production_warnings()] == [
+        "REFLEX_CORS_ALLOWED_ORIGINS"
+    ]
+
+
+def test_portal_demo_with_a_real_key_is_a_warning_that_it_is_ignored():
+    warnings = settings_from(**PRODUCTION, PORTAL_DEMO="1").production_warnings()
+
+    assert warnings == ["PORTAL_DEMO: ignored, because KOMBO_API_KEY is set"]
+
+
+def test_every_secret_key_the_docs_show_is_refused_for_production():
+    # A key written in the README or .env.example is public: serving with it is refused.
+    shown = {
+        value
+        for name in ("README.md", ".env.example")
+        for value in re.findall(
+            r"PORTAL_SECRET_KEY=([^\s`'\"]+)", (PROJECT_ROOT / name).read_text()
+        )
+        if len(value) >= 32
+    } | {SANDBOX_SECRET_KEY}
+
+    for key in shown:
+        problems = settings_from(**{**PRODUCTION, "PORTAL_SECRET_KEY": key}).production_problems()
+        assert problems and problems[0].startswith("PORTAL_SECRET_KEY: "), key
+
+
+def test_env_example_copied_to_env_is_valid_and_is_sandbox_mode():
+    settings = Settings.from_environment({}, env_file=PROJECT_ROOT / ".env.example")
+
+    assert settings.sandbox_mode
+    assert settings.cookie_secure is False
+    assert settings.demo is False
+
+
+def test_an_empty_line_means_the_default_for_every_kind_of_setting():
+    blank = {
+        "PORTAL_DEMO": "",
+        "KOMBO_ENABLE_FILTERING": " ",
+        "PORTAL_SESSION_HOURS": "",
+        "KOMBO_TIMEOUT_SECONDS": "",
+        "PORTAL_CATEGORIES": "",
+        "REFLEX_DB_URL": "",
+    }
+
+    assert Settings.from_environment(blank) == Settings.from_environment({})
