@@ -13,13 +13,19 @@ export REFLEX_USE_NPM := 1
 
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run serve test test-postgres lint format migrate clean
+.PHONY: run serve build test test-postgres lint format migrate clean
 
 run: $(INSTALLED) migrate
 	$(VENV_BIN)/reflex run --env dev
 
-serve: $(INSTALLED) migrate
-	$(if $(WORKERS),GRANIAN_WORKERS=$(WORKERS)) $(VENV_BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
+# Refuses insecure settings, applies migrations, then runs Reflex's production server
+# (the Dockerfile's CMD runs the same command).
+serve: $(INSTALLED)
+	$(VENV_BIN)/python -m kombo_portal serve --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
+
+# Installs the frontend's npm packages and builds it, so `serve` starts without npm's registry.
+build: $(INSTALLED)
+	$(VENV_BIN)/python -m kombo_portal build
 
 test: $(INSTALLED)
 	$(VENV_BIN)/pytest $(PYTEST_ARGS)
@@ -48,4 +54,4 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 clean:
-	rm -rf .web .web-test $(VENV) .pytest_cache .ruff_cache
+	rm -rf .web .web-* .states $(VENV) .pytest_cache .ruff_cache

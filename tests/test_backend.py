@@ -1,5 +1,8 @@
 """How the app puts the parts together: the sandbox in sandbox mode, nothing of it otherwise."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -76,3 +79,30 @@ def test_demo_accounts_exist_in_sandbox_mode_and_are_locked_with_a_real_key(engi
 
     with Session(engine) as session, pytest.raises(SignInRefused):
         authenticate(session, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
+
+
+def test_workers_starting_at_once_all_start_with_one_set_of_demo_accounts(database_url, engine):
+    from sqlmodel import Session, func, select
+
+    from kombo_portal.db.engine import create_database_engine
+    from kombo_portal.db.models import Organisation
+
+    engines = [create_database_engine(database_url) for _ in range(3)]
+    backends = [
+        build_backend(Settings.from_environment({}), lambda e=e: e, backend_url="http://h:1")
+        for e in engines
+    ]
+    barrier = threading.Barrier(len(backends))
+
+    def start(backend) -> None:
+        barrier.wait()
+        backend.prepare()
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(backends)) as pool:
+            list(pool.map(start, backends))  # re-raises what any worker raised
+    finally:
+        for each in engines:
+            each.dispose()
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Organisation)).one() == 1

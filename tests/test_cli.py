@@ -1,6 +1,10 @@
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 
 from kombo_portal.config import PROJECT_ROOT
@@ -102,3 +106,165 @@ def test_operator_errors_are_one_clear_line(tmp_path):
     assert (
         no_password.stderr == "Error: give the password on standard input, with --password-stdin\n"
     )
+
+
+# `serve` with os.execve replaced: prints what it would have become, as JSON.
+SERVE_WITHOUT_EXEC = """
+import json, os, sys
+from kombo_portal.cli import main
+
+def execve(path, argv, env):
+    print(json.dumps({"path": path, "argv": argv, "cwd": os.getcwd(), "env": env}))
+    sys.exit(0)
+
+os.execve = execve
+sys.exit(main(sys.argv[1:]))
+"""
+
+PRODUCTION = {
+    "KOMBO_API_KEY": "ks_prod_abcdef",
+    "KOMBO_WEBHOOK_SECRET": "whsec_9fK2mQ7xL1",
+    "PORTAL_SECRET_KEY": "Zq3v8Rk1Wm5Tn0Lp7Hs2Jd9Gf4Xc6Bb1",
+    "REFLEX_CORS_ALLOWED_ORIGINS": "https://portal.example.com",
+}
+
+
+def run_serve(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", SERVE_WITHOUT_EXEC, "serve", *args],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_ENV_FILE": "", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def exec_call(result: subprocess.CompletedProcess[str]) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_serve_migrates_then_becomes_reflex_production_server_on_one_port(tmp_path):
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+
+    call = exec_call(run_serve("--port", "4123", env={"REFLEX_DB_URL": url, "PORTAL_DEMO": "1"},
+                               cwd=tmp_path))  # fmt: skip
+
+    bin_dir = Path(sys.executable).parent
+    assert call["argv"] == [
+        str(bin_dir / "reflex"), "run", "--env", "prod", "--single-port", "--frontend-port", "4123"
+    ]  # fmt: skip
+    assert call["path"] == call["argv"][0] and Path(call["path"]).is_file()
+    # Reflex reads rxconfig.py from the working folder, whichever folder serve ran in.
+    assert Path(call["cwd"]) == PROJECT_ROOT
+    assert call["env"]["PATH"].split(os.pathsep)[0] == str(bin_dir)
+    assert (bin_dir / "npm").exists()
+    assert call["env"]["REFLEX_USE_NPM"] == "1"
+    assert "GRANIAN_WORKERS" not in call["env"]
+    assert "organisation" in inspect(create_database_engine(url)).get_table_names()
+
+
+def test_serve_takes_its_port_from_port_and_passes_workers_to_reflex(tmp_path):
+    env = {
+        "REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "PORTAL_DEMO": "1",
+        "PORT": "8080",
+        "REFLEX_REDIS_URL": "redis://127.0.0.1:6379",
+    }
+
+    call = exec_call(run_serve("--workers", "3", env=env, cwd=tmp_path))
+
+    assert call["argv"][-2:] == ["--frontend-port", "8080"]
+    assert call["env"]["GRANIAN_WORKERS"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("args", "environ", "expected_error"),
+    [
+        (
+            [],
+            {},
+            "Configuration error: KOMBO_API_KEY: not set, so the portal would serve its "
+            "local Kombo sandbox",
+        ),
+        (
+            [],
+            {**PRODUCTION, "PORTAL_SECRET_KEY": "sandbox-development-only-secret-key-change-me"},
+            "Configuration error: PORTAL_SECRET_KEY: is a published development value",
+        ),
+        (
+            [],
+            {**PRODUCTION, "KOMBO_WEBHOOK_SECRET": "whsec_sandbox_development_only"},
+            "Configuration error: KOMBO_WEBHOOK_SECRET: is the sandbox's public",
+        ),
+        (
+            ["--workers", "2"],
+            {"PORTAL_DEMO": "1"},
+            "Configuration error: REFLEX_REDIS_URL: required for 2 workers",
+        ),
+        (
+            [],
+            {"PORTAL_DEMO": "1", "GRANIAN_WORKERS": "4"},
+            "Configuration error: REFLEX_REDIS_URL: required for 4 workers",
+        ),
+    ],
+)
+def test_serve_refuses_insecure_settings_before_doing_anything(
+    tmp_path, args, environ, expected_error
+):
+    database = tmp_path / "serve.db"
+
+    result = run_serve(*args, env={"REFLEX_DB_URL": f"sqlite:///{database}", **environ},
+                       cwd=tmp_path)  # fmt: skip
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected_error)
+    assert result.stdout == ""  # no migration, no Reflex
+    assert not database.exists()
+
+
+def test_serve_warns_about_cookies_without_secure_and_starts(tmp_path):
+    env = {
+        **PRODUCTION,
+        "PORTAL_COOKIE_SECURE": "0",
+        "REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+    }
+
+    result = run_serve(env=env, cwd=tmp_path)
+
+    assert exec_call(result)["argv"][1:3] == ["run", "--env"]
+    assert result.stderr.strip().splitlines() == [
+        "Warning: PORTAL_COOKIE_SECURE: is 0, so the session cookie goes without Secure and "
+        "browsers also send it over plain HTTP; right only if no browser reaches the portal "
+        "without TLS"
+    ]
+
+
+def test_serve_refuses_a_port_that_is_not_one(tmp_path):
+    result = run_serve(env={"PORTAL_DEMO": "1", "PORT": "http"}, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "argument --port: 'http' is not a port" in result.stderr
+
+
+def test_serve_with_json_logs_writes_only_json_lines_and_has_reflex_do_the_same(tmp_path):
+    env = {
+        **PRODUCTION,
+        "PORTAL_COOKIE_SECURE": "0",
+        "PORTAL_LOG_FORMAT": "json",
+        "REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+    }
+
+    result = run_serve(env=env, cwd=tmp_path)
+
+    call = exec_call(result)
+    assert call["env"]["REFLEX_LOG_JSON"] == "true"
+    lines = [json.loads(line) for line in result.stderr.strip().splitlines()]
+    assert [(line["level"], line["message"][:40]) for line in lines] == [
+        ("warning", "PORTAL_COOKIE_SECURE: is 0, so the sessi"),
+        ("info", "Database is up to date."),
+    ]
+    # Only the exec'd command's description is on stdout (the test's stand-in for Reflex).
+    assert len(result.stdout.strip().splitlines()) == 1

