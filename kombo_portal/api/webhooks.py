@@ -89,6 +89,8 @@ def webhook_routes(
         except SQLAlchemyError as error:
             logger.error("Webhook %s not stored: database error %s", event.id, type(error).__name__)
             return _answer(503, "not stored; deliver it again")
+        # The id and type only: the body holds customers' names and emails.
+        logger.info("Webhook %s (%s): %s", event.id, event.type, result.outcome.value)
         background = None
         if result.needs_details_for and result.organisation_id and fetch_details:
             # After the answer: Kombo waits for nobody's API call but ours.

@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from kombo_portal.config import DEFAULT_SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+from kombo_portal.config import (
+    DEFAULT_SANDBOX_API_KEY,
+    SANDBOX_WEBHOOK_SECRET,
+    Settings,
+    SettingsError,
+)
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.migrations import upgrade_to_head
+from kombo_portal.logs import RequestIdMiddleware, configure_logging, url_passwords
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.service import WebhookSettings
+
+LOG_VARIABLES = ("PORTAL_LOG_FORMAT", "PORTAL_LOG_LEVEL")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,17 +74,38 @@ def create_standalone_app(args: argparse.Namespace) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        configure_sandbox_logging(args)  # again: the server reconfigured logging
         delivering = asyncio.create_task(deliverer.run())
         try:
             yield
         finally:
             delivering.cancel()
 
-    return Starlette(routes=[Mount("", app=sandbox)], lifespan=lifespan)
+    return Starlette(
+        routes=[Mount("", app=sandbox)],
+        lifespan=lifespan,
+        middleware=[Middleware(RequestIdMiddleware)],
+    )
+
+
+def configure_sandbox_logging(args: argparse.Namespace) -> None:
+    """The portal's log format and level (PORTAL_LOG_FORMAT, PORTAL_LOG_LEVEL from the
+    environment); the keys and secrets given on the command line stay out of lines."""
+    chosen = {name: os.environ[name] for name in LOG_VARIABLES if name in os.environ}
+    settings = Settings.from_environment(chosen)
+    configure_logging(
+        log_format=settings.log_format.value,
+        level=settings.log_level.value,
+        secret_values=[args.api_key, args.webhook_secret, *url_passwords(args.database_url)],
+    )
 
 
 def main() -> None:
     args = build_parser().parse_args()
+    try:
+        configure_sandbox_logging(args)
+    except SettingsError as error:
+        raise SystemExit(f"Configuration error: {error}") from None
     uvicorn.run(create_standalone_app(args), host=args.host, port=args.port, log_level="info")
 
 

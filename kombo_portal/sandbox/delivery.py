@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy import Engine, update
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 
 from kombo_portal.db.models import utc_now
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
+from kombo_portal.logs import REQUEST_ID_HEADER, log_id
 from kombo_portal.sandbox.models import SandboxWebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -81,19 +83,23 @@ class WebhookDeliverer:
         claimed = await asyncio.to_thread(self._claim_due, utc_now())
         delivered = 0
         for delivery_id, target_url, body in claimed:
-            status, error = await self._send(http, target_url, body)
-            await asyncio.to_thread(self._record, delivery_id, status, error, utc_now())
+            # Each attempt has an id of its own, sent along as X-Request-ID, so the
+            # receiver's lines about it carry the same id as ours.
+            with log_id() as request_id:
+                status, error = await self._send(http, target_url, body, request_id)
+                await asyncio.to_thread(self._record, delivery_id, status, error, utc_now())
             delivered += status is not None and 200 <= status < 300
         return delivered
 
     async def _send(
-        self, http: httpx.AsyncClient, target_url: str, body: str
+        self, http: httpx.AsyncClient, target_url: str, body: str, request_id: str
     ) -> tuple[int | None, str | None]:
         raw = body.encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign_webhook(self._secret, raw),
             "User-Agent": "kombo-portal-sandbox",
+            REQUEST_ID_HEADER: request_id,
         }
         try:
             response = await http.post(target_url, content=raw, headers=headers)
@@ -140,9 +146,16 @@ class WebhookDeliverer:
                 logger.info(
                     "Sandbox webhook %s to %s failed (%s), attempt %d",
                     delivery.event_type,
-                    delivery.target_url,
+                    _without_credentials(delivery.target_url),
                     status or error,
                     delivery.attempts,
                 )
             session.add(delivery)
             session.commit()
+
+
+def _without_credentials(url: str) -> str:
+    """`url` for a log line: a password or token in its user part or query stays out."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
