@@ -3,23 +3,40 @@
 import reflex as rx
 
 from kombo_portal.api import create_backend_api
+from kombo_portal.api.security import SecurityPolicy, security_headers
 from kombo_portal.backend import build_backend, install_backend
 from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine
+from kombo_portal.logs import RequestIdMiddleware, configure_portal_logging
 from kombo_portal.pages.integrations import INTEGRATIONS_PATH, integrations_page
 from kombo_portal.pages.sign_in import SIGN_IN_PATH, sign_in_page
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
 
+configure_portal_logging()
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
 install_backend(backend)
 
 app = rx.App(
-    api_transformer=create_backend_api(
-        fetch_details=backend.fetch_integration_details, sandbox=backend.sandbox
-    ),
+    # The portal's routes first; then headers around everything, pages included.
+    api_transformer=[
+        create_backend_api(
+            fetch_details=backend.fetch_integration_details, sandbox=backend.sandbox
+        ),
+        # Around all routes and pages: every response gets an X-Request-ID, and lines
+        # written while handling a request carry it.
+        RequestIdMiddleware,
+        security_headers(
+            SecurityPolicy.from_settings(
+                get_settings(),
+                sandbox_url=backend.sandbox_config.public_url if backend.sandbox_config else None,
+            )
+        ),
+    ],
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
+# Again in the serving process: granian's workers reconfigure logging after import.
+app.register_lifespan_task(configure_portal_logging)
 app.register_lifespan_task(backend.lifespan)
 app.add_page(
     integrations_page,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from kombo_portal.components import kombo_connect, ticker
 from kombo_portal.config import get_settings
+from kombo_portal.pages.sign_in import auth_page_exit
 from kombo_portal.state.auth import HOME_PATH
 from kombo_portal.state.integrations import IntegrationsState
 
@@ -424,6 +425,7 @@ def integrations_page() -> rx.Component:
             activity_log(),
             invite_dialog(),
             ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
+            auth_page_exit(),
             kombo_connect(
                 link=IntegrationsState.connect_link,
                 on_success=IntegrationsState.connect_succeeded,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kombo_portal.components import page_exit
 from kombo_portal.config import get_settings
 from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
 from kombo_portal.state.auth import SIGN_IN_PATH, AuthState
@@ -45,6 +46,16 @@ def labelled_input(label: str, name: str, **props) -> rx.Component:
     )
 
 
+def auth_page_exit() -> rx.Component:
+    """Carries out the page loads that signing in and out ask for."""
+    return page_exit(
+        href=AuthState.exit_url,
+        cookie=AuthState.exit_cookie,
+        order=AuthState.exit_order,
+        live=AuthState.is_hydrated,
+    )
+
+
 def sign_in_page() -> rx.Component:
     return rx.center(
         rx.card(
@@ -81,6 +92,7 @@ def sign_in_page() -> rx.Component:
             width="min(420px, 100%)",
             size="4",
         ),
+        auth_page_exit(),
         min_height="100vh",
         padding="4",
     )

@@ -9,7 +9,6 @@ another tab, expiry, a deleted user) stops working at the next click.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from urllib.parse import quote, urlsplit
 
@@ -21,6 +20,7 @@ from kombo_portal.db.models import User
 from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.services.accounts import SignInRefused, authenticate
 from kombo_portal.services.sessions import SignedInUser, grant_session, resolve_session
+from kombo_portal.state import inputs
 
 SIGN_IN_PATH = "/sign-in"
 HOME_PATH = "/settings/integrations"
@@ -42,16 +42,6 @@ def _safe_next(path: str | None) -> str:
     if parts.scheme or parts.netloc:
         return HOME_PATH
     return path
-
-
-def _go(url: str, nonce: str | None = None) -> rx.event.EventSpec:
-    """Load `url` in the browser (rx.redirect would route same-host paths in-app),
-    first leaving `nonce` in a cookie for the /auth routes."""
-    script = f"window.location.assign({json.dumps(url)})"
-    if nonce:
-        cookie = f"{SIGN_IN_NONCE_COOKIE}={nonce}; path=/auth; max-age=120; samesite=lax"
-        script = f"document.cookie = {json.dumps(cookie)}; {script}"
-    return rx.call_script(script)
 
 
 def _sign_in(email: str, password: str, nonce: str, page_origin: str, next_path: str) -> str:
@@ -82,6 +72,10 @@ class AuthState(rx.State):
     organisation_name: str = ""
     is_admin: bool = False
     sign_in_error: str = ""
+    # A whole-page load the browser is to make (see components.page_exit).
+    exit_url: str = ""
+    exit_cookie: str = ""
+    exit_order: str = ""
 
     def _session_token(self) -> str:
         # The cookie as the browser sent it when this tab's connection opened.
@@ -117,11 +111,23 @@ class AuthState(rx.State):
 
     @rx.event
     async def sign_in(self, form_data: dict):
-        email = str(form_data.get("email", ""))[:MAX_EMAIL_LENGTH]
-        password = str(form_data.get("password", ""))[:MAX_PASSWORD_LENGTH]
+        fields = form_data if isinstance(form_data, dict) else {}
+        email, password = fields.get("email", ""), fields.get("password", "")
         self.sign_in_error = ""
+        if not isinstance(email, str) or not isinstance(password, str):
+            email = password = ""
         if not email.strip() or not password:
             self.sign_in_error = "Enter your email and your password."
+            return None
+        # Refused, not shortened: a shortened password is another password.
+        if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            self.sign_in_error = (
+                f"An email has at most {MAX_EMAIL_LENGTH} characters, "
+                f"a password at most {MAX_PASSWORD_LENGTH}."
+            )
+            return None
+        if any(inputs.text(value, MAX_PASSWORD_LENGTH) is None for value in (email, password)):
+            self.sign_in_error = "The email or the password holds characters that cannot be used."
             return None
         next_path = _safe_next(self.router.url.query_parameters.get("next"))
         nonce = secrets.token_urlsafe(24)
@@ -135,7 +141,8 @@ class AuthState(rx.State):
             return None
         await self._forget_the_page()
         # A full page load (not in-app navigation): the route sets the cookie.
-        return _go(f"{self._backend_url()}/auth/session?grant={quote(grant)}", nonce)
+        self._leave_page(f"{self._backend_url()}/auth/session?grant={quote(grant)}", nonce)
+        return None
 
     @rx.event
     async def sign_out(self):
@@ -143,7 +150,18 @@ class AuthState(rx.State):
         self.user_name = self.organisation_name = ""
         self.is_admin = False
         page = f"{self.router.headers.origin}{SIGN_IN_PATH}"
-        return _go(f"{self._backend_url()}/auth/sign-out?to={quote(page, safe='')}")
+        self._leave_page(f"{self._backend_url()}/auth/sign-out?to={quote(page, safe='')}")
+
+    def _leave_page(self, url: str, nonce: str | None = None) -> None:
+        """Have the browser load `url` (rx.redirect would route same-host paths in-app),
+        first leaving `nonce` in a cookie for the /auth routes."""
+        self.exit_url = url
+        self.exit_cookie = (
+            f"{SIGN_IN_NONCE_COOKIE}={nonce}; path=/auth; max-age=120; samesite=lax"
+            if nonce
+            else ""
+        )
+        self.exit_order = secrets.token_urlsafe(8)
 
     async def _forget_the_page(self) -> None:
         """Nothing of the previous user's page stays in this tab's state."""

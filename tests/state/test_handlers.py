@@ -8,8 +8,6 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from kombo_portal.api.auth import SESSION_COOKIE
-from kombo_portal.backend import build_backend, install_backend
-from kombo_portal.config import Settings
 from kombo_portal.db.models import ConnectAttempt, Integration
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.accounts import find_user
@@ -18,14 +16,6 @@ from kombo_portal.services.sessions import start_session
 from kombo_portal.state.integrations import IntegrationsState
 from tests.sandbox.conftest import complete_flow
 from tests.services.conftest import People
-
-
-@pytest.fixture
-async def backend(engine):
-    built = build_backend(Settings.from_environment({}), lambda: engine, backend_url="http://t")
-    install_backend(built)
-    yield built
-    await built.kombo.aclose()
 
 
 def page_state(engine, backend, email: str) -> IntegrationsState:

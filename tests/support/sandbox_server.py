@@ -37,12 +37,16 @@ class SandboxServer:
 
 
 @contextmanager
-def sandbox_server(work_dir: Path, webhook_url: str) -> Iterator[SandboxServer]:
+def sandbox_server(
+    work_dir: Path,
+    webhook_url: str,
+    *,
+    api_key: str = "ks_dev_standalone_test",
+    webhook_secret: str = "whsec_standalone_test",
+) -> Iterator[SandboxServer]:
     port = free_port()
     server = SandboxServer(
-        url=f"http://127.0.0.1:{port}",
-        api_key="ks_dev_standalone_test",
-        webhook_secret="whsec_standalone_test",
+        url=f"http://127.0.0.1:{port}", api_key=api_key, webhook_secret=webhook_secret
     )
     log_path = work_dir / "sandbox.log"
     with log_path.open("wb") as log:

@@ -1,0 +1,26 @@
+import { useEffect, useRef } from "react";
+
+// Loads `href` as a whole new document (not in-app navigation), after setting
+// `cookie` if given. Replaces `rx.call_script`, which runs through eval and so
+// would need 'unsafe-eval' in the Content-Security-Policy.
+//
+// Each exit carries a new `order`; only a new one is followed. The order this
+// tab's state already held when the page became live (`live`) is an old one (a
+// page reloaded after leaving) and is never followed again.
+export function PageExit({ href, cookie, order, live }) {
+  const seen = useRef(undefined);
+
+  useEffect(() => {
+    if (!live) return;
+    if (seen.current === undefined) {
+      seen.current = order;
+      return;
+    }
+    if (!order || order === seen.current || !href) return;
+    seen.current = order;
+    if (cookie) document.cookie = cookie;
+    window.location.assign(href);
+  }, [href, cookie, order, live]);
+
+  return null;
+}
