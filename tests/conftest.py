@@ -7,17 +7,17 @@ is set (for example postgresql://postgres@127.0.0.1:5432/test).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import Engine, text
+from hypothesis import settings
+from sqlalchemy import Engine
 
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.migrations import upgrade_to_head
 from tests.support.accounts import people  # noqa: F401  (a fixture for every test)
+from tests.support.postgres import postgres_schema_url
 
 # The suite decides its own settings: a developer's .env must not leak into it
 # (subprocesses started by tests inherit this too).
@@ -27,6 +27,14 @@ TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 
 DATABASE_KINDS = ["sqlite", *(["postgresql"] if TEST_POSTGRES_URL else [])]
 
+# Property tests: the same examples on every run and machine (a failure found in CI
+# is found again locally), no example database written into the project, and no
+# per-example deadline (a slow database round trip on a busy machine is no bug).
+settings.register_profile(
+    "portal", derandomize=True, database=None, deadline=None, max_examples=50, print_blob=True
+)
+settings.load_profile("portal")
+
 
 @pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
@@ -34,23 +42,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'portal.db'}"
         return
-    yield from _postgres_schema_url()
-
-
-def _postgres_schema_url() -> Iterator[str]:
-    # Each test gets a schema of its own in the shared test database, put first on
-    # the search path through the URL, so the code under test sees a plain URL.
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_database_engine(TEST_POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in TEST_POSTGRES_URL else "?"
-    try:
-        yield f"{TEST_POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema_url(TEST_POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture
