@@ -32,6 +32,12 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_record_id(value: object) -> bool:
+    """Could `value` be an id `new_id` made? Ids arrive from browsers; anything else
+    (a NUL, a lone surrogate, a megabyte) is refused before it reaches a query."""
+    return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isalnum()
+
+
 class Organisation(SQLModel, table=True):
     """A customer of the operator. Its id is what goes to Kombo as `end_user_origin_id`."""
 

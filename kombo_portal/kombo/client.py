@@ -2,8 +2,9 @@
 
 Every call returns the envelope's `data` as a typed result or raises KomboError.
 Calls that Kombo refused without doing anything (429, 502, 503, 504) and calls
-that never reached it (connection errors) are retried with exponential backoff
-and jitter, honouring `Retry-After`, within a bounded count and total time.
+whose connection failed are retried with exponential backoff and jitter,
+honouring `Retry-After`, within a bounded count and total time. One answer is
+waited for at most `timeout_seconds`, whatever the transport.
 """
 
 from __future__ import annotations
@@ -37,12 +38,19 @@ from kombo_portal.kombo.models import (
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# Exchanges an activation token for its integration; the token is the last part.
+EXCHANGE_PATH = "connect/integration-by-token/"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: at most `max_attempts` calls within `budget_seconds` in all."""
+    """How hard to try: at most `max_attempts` calls within `budget_seconds` in all.
+
+    A retry is made only if its wait and a whole attempt (the client's timeout)
+    still fit in the budget, so a call never takes longer than the budget, or than
+    one timeout if that is longer.
+    """
 
     max_attempts: int = 4
     base_delay_seconds: float = 0.5
@@ -74,6 +82,7 @@ class KomboClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._retry = retry
+        self._timeout_seconds = timeout_seconds
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
@@ -104,7 +113,7 @@ class KomboClient:
 
     async def integration_by_token(self, activation_token: str) -> TokenIntegration:
         """Exchange the token the Connect flow resolved with for the integration it created."""
-        path = f"connect/integration-by-token/{_path_part(activation_token)}"
+        path = f"{EXCHANGE_PATH}{_path_part(activation_token)}"
         return _parse(TokenIntegration, await self._call("GET", path))
 
     # -- Integrations ----------------------------------------------------------
@@ -180,11 +189,12 @@ class KomboClient:
                 delay = error.retry_after_seconds
                 if delay is None:
                     delay = self._retry.backoff(attempt - 1)
-                if time.monotonic() - started + delay > self._retry.budget_seconds:
+                needed = time.monotonic() - started + delay + self._timeout_seconds
+                if needed > self._retry.budget_seconds:
                     logger.warning(
                         "Kombo %s /%s: giving up, a retry in %.1fs would exceed the %.0fs budget",
                         method,
-                        path,
+                        _shown_path(path),
                         delay,
                         self._retry.budget_seconds,
                     )
@@ -192,7 +202,7 @@ class KomboClient:
                 logger.warning(
                     "Kombo %s /%s failed (%s); retry %d in %.2fs",
                     method,
-                    path,
+                    _shown_path(path),
                     error,
                     attempt,
                     delay,
@@ -204,20 +214,26 @@ class KomboClient:
         """One HTTP call: the envelope's data, or KomboError."""
         started = time.monotonic()
         try:
-            response = await self._http.request(method, path, json=body)
-        except httpx.TimeoutException:
+            # httpx's timeouts bound each connect and each read, not the whole answer
+            # (a server may trickle it), and an in-process transport (the sandbox)
+            # applies none: this deadline bounds the whole attempt either way.
+            async with asyncio.timeout(self._timeout_seconds):
+                response = await self._http.request(method, path, json=body)
+        except (httpx.TimeoutException, TimeoutError):
             raise KomboError(
-                f"Kombo did not answer {method} /{path} in time", kind=FailureKind.TIMEOUT
+                f"Kombo did not answer {method} /{_shown_path(path)} in time",
+                kind=FailureKind.TIMEOUT,
             ) from None
-        except httpx.TransportError as error:
+        except (httpx.TransportError, OSError) as error:
+            # OSError: an in-process transport passes a dropped connection on as is.
             raise KomboError(
-                f"could not reach Kombo at {self.base_url} ({type(error).__name__})",
+                f"the connection to Kombo at {self.base_url} failed ({type(error).__name__})",
                 kind=FailureKind.CONNECTION,
             ) from None
         logger.debug(
             "Kombo %s /%s -> %d in %.0fms",
             method,
-            path,
+            _shown_path(path),
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
@@ -227,8 +243,11 @@ class KomboClient:
 
 
 def _is_retryable(error: KomboError) -> bool:
-    # A connection error means the request never reached Kombo, so repeating it is
-    # safe. A timeout may have reached it: the caller decides whether to try again.
+    # A failed connection may or may not have carried the request to Kombo, and every
+    # call this client makes is safe to repeat either way: reads, a PUT of a value, a
+    # DELETE whose repeat answers "not found" (which callers count as done), and POSTs
+    # that only make a link (a repeat makes a second link nobody is shown).
+    # A timeout is not retried: the person waiting would wait twice as long.
     if error.kind is FailureKind.CONNECTION:
         return True
     return error.kind is FailureKind.API and error.status in RETRYABLE_STATUSES
@@ -311,6 +330,14 @@ def _parse(model: type[ResultT], data: Any) -> ResultT:
         return model.model_validate(data)
     except ValidationError as error:
         raise _invalid_response(200, f"{model.__name__}: {error.errors()[0]['msg']}") from None
+
+
+def _shown_path(path: str) -> str:
+    """The path as log lines and error messages show it: without the one-time
+    activation token, which is worth an integration until it is exchanged."""
+    if path.startswith(EXCHANGE_PATH):
+        return EXCHANGE_PATH + "..."
+    return path
 
 
 def _path_part(value: str) -> str:

@@ -8,7 +8,7 @@ from enum import StrEnum
 class FailureKind(StrEnum):
     API = "api"  # Kombo answered with an error
     TIMEOUT = "timeout"  # no answer in time
-    CONNECTION = "connection"  # could not reach Kombo
+    CONNECTION = "connection"  # could not reach Kombo, or lost the connection mid-call
     INVALID_RESPONSE = "invalid_response"  # an answer that is not Kombo's envelope
 
 

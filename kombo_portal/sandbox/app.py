@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -30,6 +31,7 @@ from kombo_portal.sandbox.catalogue import (
     any_tool,
     find_tool,
 )
+from kombo_portal.sandbox.faults import FaultInjector, FaultInvalid, Faults, parse_fault
 from kombo_portal.sandbox.flow_page import (
     FLOW_SCRIPT,
     STYLE,
@@ -69,6 +71,7 @@ def create_sandbox_app(
     on_webhook_enqueued: Callable[[], None] = lambda: None,
 ) -> Starlette:
     """The sandbox app. `on_webhook_enqueued` wakes the deliverer after a change."""
+    faults = Faults()  # see sandbox.faults
 
     @contextmanager
     def transaction() -> Iterator[Session]:
@@ -225,6 +228,21 @@ def create_sandbox_app(
             ) from None
         return {"activation_token": token.token, "integration_id": token.integration_id}
 
+    def control_add_fault(_request: Request, _session: Session, body: Any) -> dict[str, Any]:
+        try:
+            fault = parse_fault(body)
+        except FaultInvalid as invalid:
+            raise service.input_invalid(str(invalid)) from None
+        faults.add(fault)
+        return {"fault": fault.describe()}
+
+    def control_list_faults(_request: Request, _session: Session, _body: Any) -> dict[str, Any]:
+        return {"faults": faults.describe()}
+
+    def control_clear_faults(_request: Request, _session: Session, _body: Any) -> dict[str, Any]:
+        faults.clear()
+        return {"faults": []}
+
     # -- the Connect flow page ---------------------------------------------------
 
     async def flow_page(request: Request) -> Response:
@@ -319,6 +337,7 @@ def create_sandbox_app(
                     ),
                     Route("/tools/{category:str}", api(list_tools, reads_body=False)),
                 ],
+                middleware=[Middleware(FaultInjector, faults=faults)],
             ),
             Mount(
                 "/control",
@@ -338,6 +357,11 @@ def create_sandbox_app(
                         "/flow/complete",
                         api(control_complete_flow, reads_body=True),
                         methods=["POST"],
+                    ),
+                    Route("/faults", api(control_add_fault, reads_body=True), methods=["POST"]),
+                    Route("/faults", api(control_list_faults, reads_body=False), methods=["GET"]),
+                    Route(
+                        "/faults", api(control_clear_faults, reads_body=False), methods=["DELETE"]
                     ),
                 ],
             ),

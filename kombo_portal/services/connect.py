@@ -34,6 +34,8 @@ from kombo_portal.services.sessions import SignedInUser
 
 logger = logging.getLogger(__name__)
 
+NOT_CONFIRMED = "The connection could not be confirmed with Kombo. Try connecting again."
+
 
 @dataclass(frozen=True)
 class ConnectOptions:
@@ -144,10 +146,7 @@ async def finish_connect(
     except KomboError as error:
         if repaired_id is None:
             close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
-            raise ConnectProblem(
-                "The connection could not be confirmed with Kombo. Try connecting again.",
-                log_url=error.log_url,
-            ) from None
+            raise ConnectProblem(NOT_CONFIRMED, log_url=error.log_url) from None
         kombo_integration_id, origin_id, token_facts = repaired_id, user.organisation_id, None
     if origin_id != user.organisation_id or (
         repaired_id is not None and kombo_integration_id != repaired_id
@@ -250,6 +249,9 @@ def describe_kombo_failure(error: KomboError) -> str:
         return "Kombo did not answer in time. Try again in a moment."
     if error.kind is FailureKind.CONNECTION:
         return "Kombo cannot be reached right now. Try again in a moment."
+    if error.kind is FailureKind.INVALID_RESPONSE:
+        # Kombo's fault (a garbled answer), not the set-up's: worth another try.
+        return "Kombo's answer could not be read. Try again in a moment."
     if error.status == 429:
         return "Kombo is busy. Try again in a minute."
     if error.status is not None and error.status >= 500:

@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from kombo_portal.db.models import ConnectAttempt, MagicLink, User, as_utc, utc_now
+from kombo_portal.db.models import (
+    ConnectAttempt,
+    MagicLink,
+    User,
+    as_utc,
+    is_record_id,
+    utc_now,
+)
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import CreateLinkRequest, KomboClient, KomboError, LinkType
 from kombo_portal.services.accounts import normalise_email
@@ -26,9 +33,11 @@ from kombo_portal.services.connect import (
     describe_kombo_failure,
     refusal_to_connect,
 )
+from kombo_portal.services.integrations import clean_text
 from kombo_portal.services.sessions import SignedInUser
 
 MAGIC_LINK_LIFETIME = timedelta(days=365)
+MAX_EMAIL_LENGTH = 320  # the column's, and the most an address can be
 
 
 async def invite_colleague(
@@ -39,15 +48,13 @@ async def invite_colleague(
     colleague_email: str,
     options: ConnectOptions,
 ) -> MagicLink:
-    email = normalise_email(colleague_email)[:320]
+    email = normalise_email(colleague_email)
     with transaction(engine) as session:
         refusal = refusal_to_connect(
             session, user, category, options, not_admin="Only admins can invite colleagues."
         )
-        if refusal is None and (
-            "@" not in email or " " in email or "." not in email.split("@")[-1]
-        ):
-            refusal = "Enter your colleague's email address."
+        if refusal is None:
+            refusal = email_problem(email)
         if refusal:
             _audit(session, user, category, "invite", "refused", refusal)
     if refusal:
@@ -87,7 +94,7 @@ async def invite_colleague(
 
 def revoke_invitation(engine: Engine, user: SignedInUser, link_id: str) -> MagicLink:
     with transaction(engine) as session:
-        link = session.get(MagicLink, str(link_id)[:32])
+        link = session.get(MagicLink, link_id) if is_record_id(link_id) else None
         refusal = None
         if not user.is_admin:
             refusal = "Only admins can revoke invitations."
@@ -101,6 +108,20 @@ def revoke_invitation(engine: Engine, user: SignedInUser, link_id: str) -> Magic
         link.revoked_at = link.revoked_at or utc_now()
         session.add(link)
     return link
+
+
+def email_problem(email: str) -> str | None:
+    """Why `email` cannot be a colleague's address (None: it can). Cut short, it would
+    name someone else, so a long one is refused, not shortened."""
+    if len(email) > MAX_EMAIL_LENGTH:
+        return f"An email address has at most {MAX_EMAIL_LENGTH} characters."
+    local, at, domain = email.rpartition("@")
+    usable = clean_text(email, MAX_EMAIL_LENGTH) is not None and all(
+        character.isprintable() and not character.isspace() for character in email
+    )
+    if not (usable and at and local and "." in domain.strip(".")):
+        return "Enter your colleague's email address."
+    return None
 
 
 def open_invitations(session: Session, organisation_id: str, now: datetime | None = None):

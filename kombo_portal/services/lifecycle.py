@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from kombo_portal.db.models import ConnectAttempt, Integration
+from kombo_portal.db.models import ConnectAttempt, Integration, is_record_id
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient, KomboError
 from kombo_portal.services.connect import (
@@ -106,7 +106,7 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
     Returns (attempt id, Kombo integration id); raises ConnectProblem (recorded) if refused.
     """
     with transaction(engine) as session:
-        record = session.get(Integration, str(integration_id)[:32])
+        record = session.get(Integration, integration_id) if is_record_id(integration_id) else None
         owned = record is not None and record.organisation_id == user.organisation_id
         refusal = None
         if not user.is_admin:
@@ -128,7 +128,14 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
             attempt.finished_at = attempt.started_at
         session.add(attempt)
     if refusal:
-        logger.warning("Refused %s of %r for %s: %s", action, integration_id, user.email, refusal)
+        # The user's id, not their email: the id is enough to look them up.
+        logger.warning(
+            "Refused %s of %r for user %s: %s",
+            action,
+            str(integration_id)[:64],
+            user.user_id,
+            refusal,
+        )
         raise ConnectProblem(refusal)
     return attempt.id, record.kombo_integration_id  # type: ignore[union-attr]
 

@@ -12,6 +12,7 @@ from kombo_portal.db.transaction import reading
 from kombo_portal.services import invitations, lifecycle
 from kombo_portal.services.activity import activity_page
 from kombo_portal.services.connect import (
+    NOT_CONFIRMED,
     ConnectProblem,
     ConnectStart,
     abandon_connect,
@@ -22,6 +23,7 @@ from kombo_portal.services.connect import (
 from kombo_portal.services.integrations import organisation_version, overview, tool_display_name
 from kombo_portal.services.invitations import open_invitations
 from kombo_portal.services.sessions import SignedInUser
+from kombo_portal.state import inputs
 from kombo_portal.state.auth import AuthState
 
 CATEGORY_TITLES = {
@@ -166,7 +168,11 @@ class IntegrationsState(AuthState):
 
     @rx.event
     def open_invite(self, category: str):
-        self.inviting = str(category)[:16]
+        wanted = inputs.category(category)
+        if wanted is None:
+            self.error = inputs.BAD_REQUEST
+            return
+        self.inviting = wanted
         self.invite_error = ""
 
     @rx.event
@@ -179,7 +185,10 @@ class IntegrationsState(AuthState):
         if user is None:
             return self._to_sign_in()
         backend = current_backend()
-        email = str(form_data.get("email", ""))[:320]
+        email = form_data.get("email", "") if isinstance(form_data, dict) else None
+        if not isinstance(email, str):
+            self.invite_error = "Enter your colleague's email address."
+            return None
         try:
             link = await invitations.invite_colleague(
                 backend.engine,
@@ -219,7 +228,11 @@ class IntegrationsState(AuthState):
         user = self._signed_in_user()
         if user is None:
             return self._to_sign_in()
-        self.activity_page_number = max(0, int(page))
+        wanted = inputs.page_number(page)
+        if wanted is None:
+            self.error = inputs.BAD_REQUEST
+            return None
+        self.activity_page_number = wanted
         self._load_activity(user.organisation_id)
         return None
 
@@ -255,7 +268,9 @@ class IntegrationsState(AuthState):
 
     @rx.event
     async def connect(self, category: str):
-        category = str(category)[:16]
+        if inputs.category(category) is None:
+            self.error = inputs.BAD_REQUEST
+            return
         backend = current_backend()
         async for update in self._open_flow(
             category,
@@ -301,16 +316,22 @@ class IntegrationsState(AuthState):
             self.connecting = self._attempt_id = ""
             return self._to_sign_in()
         backend = current_backend()
+        token = inputs.activation_token(activation_token)
         try:
+            if token is None:
+                close_attempt(backend.engine, self._attempt_id, "failed", "unusable token")
+                raise ConnectProblem(NOT_CONFIRMED)
             integration = await finish_connect(
-                backend.engine, backend.kombo, user, self._attempt_id, str(activation_token)[:200]
+                backend.engine, backend.kombo, user, self._attempt_id, token
             )
         except ConnectProblem as problem:
             self._show_problem(problem)
         else:
             self.notice = f"{integration.tool_label} is connected."
-        self.connecting = ""
-        self._attempt_id = ""
+        finally:
+            # Whatever happened, the page is free for the next action.
+            self.connecting = ""
+            self._attempt_id = ""
         self._load_cards(user.organisation_id)
         return None
 
@@ -341,6 +362,9 @@ class IntegrationsState(AuthState):
 
     @rx.event
     async def set_enabled(self, integration_id: str, enabled: bool):
+        if not isinstance(enabled, bool):  # "false" is a string, and true
+            self.error = inputs.BAD_REQUEST
+            return
         async for update in self._act(integration_id, "enable" if enabled else "disable"):
             yield update
 
@@ -387,7 +411,7 @@ class IntegrationsState(AuthState):
 
     @rx.event
     def connect_failed(self, name: str, message: str):
-        self._end_flow("failed", f"{name}: {message}"[:1000])
+        self._end_flow("failed", inputs.log_text(f"{name}: {message}", 1000))
         self.error = "The connection window could not be opened. Try again."
 
     def _end_flow(self, outcome: str, detail: str) -> None:

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -463,6 +464,93 @@ async def test_a_retry_after_beyond_the_time_budget_gives_up_at_once(client, kom
     assert caught.value.retry_after_seconds == 60
     assert route.call_count == 1
     assert sleeps == []
+
+
+async def test_a_retry_is_made_only_if_a_whole_attempt_still_fits_the_budget(kombo, sleeps):
+    # Waiting 4 s and then up to 2 s for the answer would overrun the 5 s budget.
+    route = kombo.get("/check-api-key").mock(
+        side_effect=[
+            kombo_error(429, None, "later", **{"Retry-After": "4"}),
+            kombo_error(429, None, "later", **{"Retry-After": "2"}),
+            success({"environment_id": "env_1"}),
+        ]
+    )
+    policy = RetryPolicy(budget_seconds=5)
+    async with KomboClient(BASE, API_KEY, timeout_seconds=2, retry=policy, sleep=sleeps) as client:
+        with pytest.raises(KomboError):
+            await client.check_api_key()
+        assert route.call_count == 1
+        assert sleeps == []
+
+        assert await client.check_api_key() == "env_1"  # 2 s + 2 s fits
+        assert sleeps == [2.0]
+
+
+# -- the timeout bounds the whole answer, whatever the transport -------------------
+
+
+async def test_an_in_process_server_is_given_up_on_at_the_timeout():
+    # httpx's in-process transport applies no timeout of its own.
+    async def slow_app(scope, receive, send):
+        await asyncio.sleep(5)
+
+    async with KomboClient(
+        BASE, API_KEY, timeout_seconds=0.3, transport=httpx.ASGITransport(app=slow_app)
+    ) as client:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(KomboError) as caught:
+            await client.check_api_key()
+
+    assert caught.value.kind is FailureKind.TIMEOUT
+    assert loop.time() - started < 3
+
+
+async def test_a_server_trickling_its_answer_is_given_up_on_at_the_timeout(unused_tcp_port):
+    # A byte every 0.1 s: no single read waits long, the whole answer would take 5 s.
+    async def trickle(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n")
+        for _ in range(50):
+            writer.write(b" ")
+            await writer.drain()
+            await asyncio.sleep(0.1)
+        writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", unused_tcp_port)
+    async with (
+        server,
+        KomboClient(
+            f"http://127.0.0.1:{unused_tcp_port}/v1", API_KEY, timeout_seconds=0.5
+        ) as client,
+    ):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(KomboError) as caught:
+            await client.check_api_key()
+        elapsed = loop.time() - started
+
+    assert caught.value.kind is FailureKind.TIMEOUT
+    assert elapsed < 3
+
+
+async def test_a_connection_an_in_process_server_drops_is_retried(sleeps):
+    calls = []
+
+    async def flaky_app(scope, receive, send):
+        calls.append(scope["path"])
+        if len(calls) == 1:
+            raise ConnectionResetError("dropped")
+        body = json.dumps({"status": "success", "data": {"environment_id": "env_1"}}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    async with KomboClient(
+        BASE, API_KEY, sleep=sleeps, transport=httpx.ASGITransport(app=flaky_app)
+    ) as client:
+        assert await client.check_api_key() == "env_1"
+
+    assert len(calls) == 2
 
 
 # -- the key stays secret --------------------------------------------------------
