@@ -10,11 +10,13 @@ from kombo_portal.db.metadata import all_tables
 engine = context.config.attributes.get("engine") or get_engine()
 
 # Instances starting together on one PostgreSQL database take turns: the first
-# migrates, the others then find the schema at head and change nothing.
+# migrates, the others then find the schema at head and change nothing. The lock
+# belongs to the migration's transaction, so it ends with it, whatever happens
+# (a pooled or proxied connection keeps no lock behind).
 MIGRATION_LOCK_KEY = 0x6B6F6D626F  # "kombo"
 
 
-def run_migrations(connection) -> None:
+with engine.connect() as connection:
     context.configure(
         connection=connection,
         target_metadata=all_tables(),
@@ -23,20 +25,9 @@ def run_migrations(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Before alembic reads the current revision, so a waiter reads it after.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         context.run_migrations()
-
-
-with engine.connect() as connection:
-    if connection.dialect.name != "postgresql":
-        run_migrations(connection)
-    else:
-        lock = {"key": MIGRATION_LOCK_KEY}
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
-        connection.commit()  # the lock belongs to the session; no transaction stays open
-        try:
-            run_migrations(connection)
-        finally:
-            # A pooled connection outlives this block: release the lock explicitly.
-            connection.rollback()
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
-            connection.commit()

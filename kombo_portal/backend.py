@@ -25,7 +25,11 @@ from kombo_portal.kombo import KomboClient
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.service import WebhookSettings
-from kombo_portal.services.accounts import ensure_demo_accounts, lock_demo_accounts
+from kombo_portal.services.accounts import (
+    AccountError,
+    ensure_demo_accounts,
+    lock_demo_accounts,
+)
 from kombo_portal.services.connect import ConnectOptions
 from kombo_portal.services.kombo_details import refresh_from_kombo
 
@@ -73,7 +77,7 @@ class Backend:
             try:
                 with transaction(self.engine) as session:
                     ensure_demo_accounts(session)
-            except IntegrityError:
+            except (IntegrityError, AccountError):
                 # Another worker created them first (and committed): nothing left to do.
                 logger.debug("The demo accounts were created by another process")
             return

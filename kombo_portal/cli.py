@@ -45,6 +45,11 @@ def _check(_args: argparse.Namespace, out: TextIO) -> None:
     settings = get_settings()
     mode = "sandbox (local Kombo sandbox)" if settings.sandbox_mode else "real Kombo API"
     print(f"Settings are valid. Mode: {mode}.", file=out)
+    # What `serve` would say about the same settings, before anyone tries it.
+    for problem in settings.production_problems():
+        print(f"serve would refuse: {problem}", file=out)
+    for warning in settings.production_warnings():
+        print(f"serve would warn: {warning}", file=out)
 
 
 def _migrate(_args: argparse.Namespace, out: TextIO) -> None:

@@ -27,11 +27,17 @@ TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 
 DATABASE_KINDS = ["sqlite", *(["postgresql"] if TEST_POSTGRES_URL else [])]
 
-# Property tests: the same examples on every run and machine (a failure found in CI
-# is found again locally), no example database written into the project, and no
-# per-example deadline (a slow database round trip on a busy machine is no bug).
+# Property tests: in CI the same examples on every run (a red run is red for a
+# reason, and print_blob lets anyone replay a failure), elsewhere new ones each run
+# so developers keep exploring; no example database written into the project, and
+# no per-example deadline (a slow database round trip on a busy machine is no bug).
 settings.register_profile(
-    "portal", derandomize=True, database=None, deadline=None, max_examples=50, print_blob=True
+    "portal",
+    derandomize=bool(os.environ.get("CI")),
+    database=None,
+    deadline=None,
+    max_examples=50,
+    print_blob=True,
 )
 settings.load_profile("portal")
 

@@ -49,6 +49,16 @@ def test_check_reports_the_mode():
 
     assert result.returncode == 0
     assert "sandbox" in result.stdout
+    # and what `serve` would make of the same settings
+    assert "serve would refuse: KOMBO_API_KEY: not set" in result.stdout
+
+
+def test_check_says_what_serve_would_warn_about():
+    result = run_cli("check", env={**PRODUCTION, "PORTAL_COOKIE_SECURE": "0"})
+
+    assert result.returncode == 0
+    assert "serve would refuse" not in result.stdout
+    assert "serve would warn: PORTAL_COOKIE_SECURE: is 0" in result.stdout
 
 
 def test_reflex_refuses_invalid_settings_with_one_line():

@@ -110,7 +110,8 @@ def test_the_browser_tests_start_the_app_with_the_images_command(monkeypatch, tm
 )
 def test_make_runs_the_same_commands(target, expected):
     result = subprocess.run(
-        ["make", "--dry-run", "--always-make", *target],
+        # Under `make test` this make is a sub-make, which would announce its folder.
+        ["make", "--no-print-directory", "--dry-run", "--always-make", *target],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -18,7 +18,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,7 +89,8 @@ class SecurityPolicy:
     def content_security_policy(self, *, framed_anywhere: bool = False) -> str:
         key = f"csp:{framed_anywhere}"
         if key not in self._cache:
-            scripts = " ".join(("'self'", *self._script_hashes))
+            hashes = self._script_hashes()
+            scripts = " ".join(("'self'", *hashes))
             directives = [
                 "default-src 'self'",
                 f"script-src {scripts}",
@@ -106,10 +106,14 @@ class SecurityPolicy:
             ]
             if not framed_anywhere:
                 directives.append(f"frame-ancestors {' '.join(self.frame_ancestors)}")
-            self._cache[key] = "; ".join(directives)
+            policy = "; ".join(directives)
+            if not hashes:
+                # No built pages yet (development, or a build still to come): ask
+                # again next time rather than block their scripts until a restart.
+                return policy
+            self._cache[key] = policy
         return self._cache[key]
 
-    @cached_property
     def _script_hashes(self) -> tuple[str, ...]:
         folder = self.pages_folder()
         if not folder.is_dir():
@@ -127,7 +131,9 @@ class SecurityPolicy:
             ("x-content-type-options", "nosniff"),
             ("referrer-policy", "strict-origin-when-cross-origin"),
             ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()"),
-            ("cross-origin-opener-policy", "same-origin"),
+            # Not plain same-origin: tools' sign-in popups opened from the Connect
+            # flow must keep their opener to report back.
+            ("cross-origin-opener-policy", "same-origin-allow-popups"),
         ]
         if not framed_anywhere and self.frame_ancestors == ("'none'",):
             headers.append(("x-frame-options", "DENY"))  # for browsers without CSP level 2

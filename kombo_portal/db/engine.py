@@ -35,6 +35,8 @@ def create_database_engine(url: str) -> Engine:
     return create_engine(
         parsed,
         pool_pre_ping=True,
+        # Database errors end up in logs: without the values (emails, webhook bodies).
+        hide_parameters=True,
         connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
     )
 
@@ -47,6 +49,7 @@ def _create_sqlite_engine(url: URL) -> Engine:
         # The web server hands requests to a thread pool; each thread gets its
         # own pooled connection, so sharing across threads is safe here.
         connect_args={"check_same_thread": False, "timeout": 15},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -114,7 +114,7 @@ class KomboClient:
     async def integration_by_token(self, activation_token: str) -> TokenIntegration:
         """Exchange the token the Connect flow resolved with for the integration it created."""
         path = f"{EXCHANGE_PATH}{_path_part(activation_token)}"
-        return _parse(TokenIntegration, await self._call("GET", path))
+        return _parse(TokenIntegration, await self._call("GET", path, repeatable=False))
 
     # -- Integrations ----------------------------------------------------------
 
@@ -177,14 +177,20 @@ class KomboClient:
     # -- Transport -------------------------------------------------------------
 
     async def _call(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        repeatable: bool = True,
     ) -> dict[str, Any]:
+        """`repeatable`: whether sending the request twice is harmless (see _is_retryable)."""
         started = time.monotonic()
         for attempt in range(1, self._retry.max_attempts + 1):
             try:
                 return await self._attempt(method, path, body)
             except KomboError as error:
-                if not _is_retryable(error) or attempt == self._retry.max_attempts:
+                if not _is_retryable(error, repeatable) or attempt == self._retry.max_attempts:
                     raise
                 delay = error.retry_after_seconds
                 if delay is None:
@@ -229,6 +235,7 @@ class KomboClient:
             raise KomboError(
                 f"the connection to Kombo at {self.base_url} failed ({type(error).__name__})",
                 kind=FailureKind.CONNECTION,
+                request_sent=not isinstance(error, httpx.ConnectError),
             ) from None
         logger.debug(
             "Kombo %s /%s -> %d in %.0fms",
@@ -242,14 +249,16 @@ class KomboClient:
         raise _error_from(response)
 
 
-def _is_retryable(error: KomboError) -> bool:
-    # A failed connection may or may not have carried the request to Kombo, and every
-    # call this client makes is safe to repeat either way: reads, a PUT of a value, a
-    # DELETE whose repeat answers "not found" (which callers count as done), and POSTs
-    # that only make a link (a repeat makes a second link nobody is shown).
+def _is_retryable(error: KomboError, repeatable: bool) -> bool:
+    # A connection that failed after the request left may have carried it to Kombo.
+    # Most calls are safe to repeat anyway: reads, a PUT of a value, a DELETE whose
+    # repeat answers "not found" (which callers count as done), and POSTs that only
+    # make a link (a repeat makes a second link nobody is shown). Exchanging a
+    # one-time activation token is not: Kombo may have used it up, and the repeat
+    # would report a failure for an integration that exists.
     # A timeout is not retried: the person waiting would wait twice as long.
     if error.kind is FailureKind.CONNECTION:
-        return True
+        return repeatable or not error.request_sent
     return error.kind is FailureKind.API and error.status in RETRYABLE_STATUSES
 
 

@@ -29,6 +29,7 @@ class KomboError(Exception):
         title: str | None = None,
         log_url: str | None = None,
         retry_after_seconds: float | None = None,
+        request_sent: bool = True,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -39,6 +40,9 @@ class KomboError(Exception):
         self.log_url = log_url
         # What the server's Retry-After header asked for, if it sent one.
         self.retry_after_seconds = retry_after_seconds
+        # False only when the connection failed before the request left: Kombo
+        # cannot have acted on it.
+        self.request_sent = request_sent
 
     def __str__(self) -> str:
         parts = [f"HTTP {self.status}" if self.status is not None else self.kind.value]

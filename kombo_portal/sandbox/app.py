@@ -231,9 +231,9 @@ def create_sandbox_app(
     def control_add_fault(_request: Request, _session: Session, body: Any) -> dict[str, Any]:
         try:
             fault = parse_fault(body)
+            faults.add(fault)
         except FaultInvalid as invalid:
             raise service.input_invalid(str(invalid)) from None
-        faults.add(fault)
         return {"fault": fault.describe()}
 
     def control_list_faults(_request: Request, _session: Session, _body: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 API_PREFIX = "/v1"
 MAX_SECONDS = 600.0
 MAX_COUNT = 1000
+MAX_FAULTS = 50
 MAX_RETRY_AFTER = 86400
 MAX_PREFIX_LENGTH = 500
 DEFAULT_SECONDS = {"latency": 1.0, "timeout": 120.0}
@@ -143,7 +144,14 @@ class Faults:
         self._lock = threading.Lock()
 
     def add(self, fault: Fault) -> None:
+        """Raises FaultInvalid when MAX_FAULTS are still waiting to be served."""
         with self._lock:
+            # Served ones go; a bounded list keeps each request's lookup cheap.
+            self._faults = [each for each in self._faults if each.served < each.count]
+            if len(self._faults) >= MAX_FAULTS:
+                raise FaultInvalid(
+                    f"at most {MAX_FAULTS} faults wait at once; DELETE /control/faults first."
+                )
             self._faults.append(fault)
 
     def clear(self) -> None:

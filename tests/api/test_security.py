@@ -196,3 +196,16 @@ def test_websockets_pass_through_untouched(tmp_path: Path):
 
     with client.websocket_connect("/ws") as websocket:
         assert websocket.receive_text() == "hello"
+
+
+def test_pages_built_after_the_first_request_get_their_scripts_allowed(tmp_path: Path):
+    policy = SecurityPolicy(
+        frame_sources=(), frame_ancestors=("'self'",), https=False, pages_folder=lambda: tmp_path
+    )
+    before = directives(policy.content_security_policy())["script-src"]
+    (tmp_path / "index.html").write_text("<script>late()</script>")
+
+    after = directives(policy.content_security_policy())["script-src"]
+
+    assert before == "'self'"
+    assert after == f"'self' {sha256_source(b'late()')}"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from playwright.sync_api import Page, expect
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -151,9 +152,28 @@ def set_state_at_kombo(app: RunningApp, kombo_id: str, state: str) -> None:
     response.raise_for_status()
 
 
+def page_state_in_redis(page: Page) -> list[bytes]:
+    """What Redis holds of this tab's page state (Reflex keys it by the tab's token)."""
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    assert token, "Reflex keeps the tab's token in session storage"
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        return [client.get(key) or b"" for key in client.scan_iter(f"{token}*")]
+    finally:
+        client.close()
+
+
 def test_two_instances_share_one_record_and_a_live_page(cluster: Cluster, page: Page):
-    a, b = cluster.a, cluster.b
     timeline = Timeline()
+    try:
+        run_the_scenario(cluster, page, timeline)
+    finally:
+        timeline.write(ARTIFACTS / "scale-out-timeline.md")
+        print("\n".join(timeline.entries))
+
+
+def run_the_scenario(cluster: Cluster, page: Page, timeline: Timeline) -> None:
+    a, b = cluster.a, cluster.b
     timeline.note("both", f"A on :{a.port}, B on :{b.port}, 2 workers each, PostgreSQL + Redis")
     account = new_organisation(a)
 
@@ -188,8 +208,12 @@ def test_two_instances_share_one_record_and_a_live_page(cluster: Cluster, page: 
     expect(card.get_by_text("Needs reconnection")).to_be_visible(timeout=5000)
     timeline.note("A", "open page shows 'Needs reconnection' without a reload")
 
+    # The page's state lives in Redis, not in A's memory: it outlives A's process.
+    assert any(account.organisation.encode() in value for value in page_state_in_redis(page))
     a.restart()
     timeline.note("A", "restarted (new process; the browser page stayed open)")
+    assert any(account.organisation.encode() in value for value in page_state_in_redis(page))
+    timeline.note("Redis", "the tab's page state is still there, under the tab's token")
     set_state_at_kombo(b, kombo_id, "ACTIVE")
     wait_for_delivery(b, "integration-state-changed", "ACTIVE")
     timeline.note("B", "integration-state-changed ACTIVE delivered")
@@ -204,5 +228,3 @@ def test_two_instances_share_one_record_and_a_live_page(cluster: Cluster, page: 
 
     assert len(integrations_of(cluster.database_url, account.organisation)) == 1
     assert webhook_events_about(cluster.database_url, kombo_id) >= 3
-    timeline.write(ARTIFACTS / "scale-out-timeline.md")
-    print("\n".join(timeline.entries))

@@ -93,9 +93,13 @@ def test_no_secret_in_the_build_the_websocket_or_any_response(real_setup, page: 
     app, kombo = real_setup
     frames: list[str | bytes] = []
     bodies: dict[str, bytes] = {}
+    headers: dict[str, str] = {}
 
-    def keep_body(response: Response) -> None:
+    def keep_body(response: Response | None) -> None:
         # Read at once: a page navigated away from no longer has its bodies.
+        if response is None:
+            return
+        headers[response.url] = str(response.headers)
         if not 300 <= response.status < 400:
             bodies[response.url] = response.body()
 
@@ -127,6 +131,9 @@ def test_no_secret_in_the_build_the_websocket_or_any_response(real_setup, page: 
     assert len(bodies) > 5
     assert any("/connect" in url for url in bodies), "the flow page's own responses were read"
     assert [url for url, body in bodies.items() if contains_a_secret(body)] == []
+    assert [url for url, text in headers.items() if contains_a_secret(text)] == []
+    # Nor did the server write one into its own log.
+    assert contains_a_secret(app.log_path.read_text(errors="replace")) == []
 
     files = built_files()
     assert len(files) > 10

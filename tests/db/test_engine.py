@@ -1,6 +1,6 @@
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kombo_portal.config import PROJECT_ROOT
 from kombo_portal.db.engine import (
@@ -46,3 +46,16 @@ def test_relative_sqlite_paths_are_taken_from_the_project_folder():
     url = normalise_database_url("sqlite:///data/kombo_portal.db")
 
     assert url.database == str(PROJECT_ROOT / "data" / "kombo_portal.db")
+
+
+def test_database_errors_do_not_carry_the_values_into_logs(database_url):
+    engine = create_database_engine(database_url)
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.connect() as connection:
+            connection.execute(
+                text("SELECT * FROM no_such_table WHERE x = :x"), {"x": "ada@acme.test"}
+            )
+    finally:
+        engine.dispose()
+
+    assert "ada@acme.test" not in str(caught.value)

@@ -141,19 +141,18 @@ async def test_create_link_passes_chosen_options(client, kombo):
     assert body["link_type"] == "MAGIC_LINK"
 
 
+TOKEN_DATA = {
+    "tool": "personio",
+    "id": INTEGRATION_ID,
+    "end_user_origin_id": "org_1",
+    "end_user_organization_name": "Acme",
+    "end_user_email": "admin@acme.test",
+    "setup_status": "COMPLETED",
+}
+
+
 async def test_integration_by_token_returns_the_flat_integration(client, kombo):
-    kombo.get("/connect/integration-by-token/tok_123").mock(
-        return_value=success(
-            {
-                "tool": "personio",
-                "id": INTEGRATION_ID,
-                "end_user_origin_id": "org_1",
-                "end_user_organization_name": "Acme",
-                "end_user_email": "admin@acme.test",
-                "setup_status": "COMPLETED",
-            }
-        )
-    )
+    kombo.get("/connect/integration-by-token/tok_123").mock(return_value=success(TOKEN_DATA))
 
     result = await client.integration_by_token("tok_123")
 
@@ -407,6 +406,26 @@ async def test_connection_errors_are_retried(client, kombo, sleeps):
 
     assert await client.check_api_key() == "env_1"
     assert route.call_count == 2
+
+
+async def test_an_activation_token_is_sent_again_only_if_it_never_left(client, kombo, sleeps):
+    # Dropped after sending: Kombo may have used the token up; a repeat would fail
+    # for an integration that exists.
+    dropped = kombo.get("/connect/integration-by-token/tok_dropped").mock(
+        side_effect=[httpx.ReadError("reset"), success(TOKEN_DATA)]
+    )
+    refused = kombo.get("/connect/integration-by-token/tok_refused").mock(
+        side_effect=[httpx.ConnectError("refused"), success(TOKEN_DATA)]
+    )
+
+    with pytest.raises(KomboError) as caught:
+        await client.integration_by_token("tok_dropped")
+    exchanged = await client.integration_by_token("tok_refused")
+
+    assert caught.value.kind is FailureKind.CONNECTION
+    assert dropped.call_count == 1
+    assert refused.call_count == 2
+    assert exchanged.id == TOKEN_DATA["id"]
 
 
 async def test_retry_after_seconds_is_honoured(client, kombo, sleeps):

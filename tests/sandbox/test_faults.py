@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError, RetryPolicy
+from kombo_portal.sandbox.faults import MAX_FAULTS
 from tests.sandbox.conftest import SANDBOX_KEY, complete_flow
 from tests.support.local_server import serve_in_thread
 
@@ -147,6 +148,20 @@ async def test_only_the_api_is_affected(sandbox_app, control, browser):
     assert control.get("/control/webhooks").status_code == 200
     assert browser.get("/connect", params={"token": "unknown"}).status_code == 404
     assert faults(control)[0]["served"] == 0
+
+
+def test_only_so_many_faults_wait_at_once(control):
+    for _ in range(MAX_FAULTS):
+        add_fault(control, kind="500")
+
+    refused = control.post("/control/faults", json={"kind": "500"})
+    control.get("/v1/check-api-key")  # serves (and so ends) the oldest one
+    accepted = control.post("/control/faults", json={"kind": "500"})
+
+    assert refused.status_code == 400
+    assert f"at most {MAX_FAULTS} faults" in refused.json()["error"]["message"]
+    assert accepted.status_code == 200
+    assert len(faults(control)) == MAX_FAULTS
 
 
 def test_clearing_removes_every_fault(control):
