@@ -12,6 +12,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import uvicorn
 from starlette.applications import Starlette
@@ -28,7 +29,7 @@ from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.migrations import upgrade_to_head
 from kombo_portal.logs import RequestIdMiddleware, configure_logging, url_passwords
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
-from kombo_portal.sandbox.delivery import WebhookDeliverer
+from kombo_portal.sandbox.delivery import MAX_RETRY_WAIT, WebhookDeliverer
 from kombo_portal.sandbox.service import WebhookSettings
 
 LOG_VARIABLES = ("PORTAL_LOG_FORMAT", "PORTAL_LOG_LEVEL")
@@ -52,16 +53,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--webhook-secret", default=SANDBOX_WEBHOOK_SECRET)
     parser.add_argument("--send-webhooks-twice", action="store_true", help="exercise deduplication")
     parser.add_argument(
+        "--max-retry-wait",
+        type=_seconds,
+        default=MAX_RETRY_WAIT.total_seconds(),
+        metavar="SECONDS",
+        help="longest wait between tries of a refused webhook (default 60)",
+    )
+    parser.add_argument(
         "--public-url",
         help="where browsers reach this sandbox (default: http://HOST:PORT)",
     )
     return parser
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 1 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError("must be between 1 and 3600 seconds")
+    return seconds
+
+
 def create_standalone_app(args: argparse.Namespace) -> Starlette:
     engine = create_database_engine(args.database_url)
     upgrade_to_head(engine)
-    deliverer = WebhookDeliverer(engine, args.webhook_secret)
+    deliverer = WebhookDeliverer(
+        engine, args.webhook_secret, max_retry_wait=timedelta(seconds=args.max_retry_wait)
+    )
     sandbox = create_sandbox_app(
         SandboxConfig(
             api_key=args.api_key,

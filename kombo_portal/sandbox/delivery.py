@@ -32,9 +32,9 @@ SEND_TIMEOUT_SECONDS = 10.0
 BATCH_SIZE = 50
 
 
-def retry_wait(attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s, ... up to a minute between tries."""
-    return min(MAX_RETRY_WAIT, timedelta(seconds=2 ** max(0, attempts - 1)))
+def retry_wait(attempts: int, longest: timedelta = MAX_RETRY_WAIT) -> timedelta:
+    """1 s, 2 s, 4 s, ... up to `longest` (by default a minute) between tries."""
+    return min(longest, timedelta(seconds=2 ** max(0, attempts - 1)))
 
 
 class WebhookDeliverer:
@@ -45,8 +45,10 @@ class WebhookDeliverer:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         poll_seconds: float = 0.5,
+        max_retry_wait: timedelta = MAX_RETRY_WAIT,
     ) -> None:
         self._engine = engine
+        self._max_retry_wait = max_retry_wait
         self._secret = secret
         self._transport = transport
         self._poll_seconds = poll_seconds
@@ -142,7 +144,7 @@ class WebhookDeliverer:
             if status is not None and 200 <= status < 300:
                 delivery.delivered_at = now
             else:
-                delivery.next_attempt_at = now + retry_wait(delivery.attempts)
+                delivery.next_attempt_at = now + retry_wait(delivery.attempts, self._max_retry_wait)
                 logger.info(
                     "Sandbox webhook %s to %s failed (%s), attempt %d",
                     delivery.event_type,

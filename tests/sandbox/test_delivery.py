@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from kombo_portal.db.models import as_utc, utc_now
 from kombo_portal.kombo.signature import sign_webhook, verify_webhook_signature
+from kombo_portal.sandbox.__main__ import build_parser
 from kombo_portal.sandbox.delivery import MAX_ATTEMPTS, WebhookDeliverer, retry_wait
 from kombo_portal.sandbox.models import SandboxWebhookDelivery
 from kombo_portal.sandbox.service import WebhookSettings, enqueue_webhook
@@ -136,3 +138,36 @@ def test_retry_waits_grow_and_are_capped():
     assert waits[:4] == [1, 2, 4, 8]
     assert max(waits) == 60
     assert waits == sorted(waits)
+
+
+async def test_the_longest_retry_wait_can_be_shortened(engine):
+    with webhook_receiver() as receiver:
+        closed_url = receiver.url
+    with Session(engine) as session:
+        enqueue_webhook(session, WebhookSettings(closed_url), "data-changed", {})
+        session.commit()
+    with Session(engine) as session:
+        [delivery] = session.exec(select(SandboxWebhookDelivery)).all()
+        delivery.attempts = 9  # the next wait would be 512 s, capped at 60 s by default
+        session.add(delivery)
+        session.commit()
+
+    before = utc_now()
+    deliverer = WebhookDeliverer(engine, SECRET, max_retry_wait=timedelta(seconds=5))
+    assert await deliverer.deliver_due() == 0
+
+    [delivery] = deliveries(engine)
+    assert delivery.attempts == 10
+    wait = as_utc(delivery.next_attempt_at) - before
+    assert timedelta(seconds=5) <= wait < timedelta(seconds=10)
+
+
+def test_the_standalone_sandbox_takes_the_longest_retry_wait_in_seconds(capsys):
+    parser = build_parser()
+
+    assert parser.parse_args([]).max_retry_wait == 60
+    assert parser.parse_args(["--max-retry-wait", "5"]).max_retry_wait == 5
+    for refused in ("0", "soon", "86400"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--max-retry-wait", refused])
+    assert "--max-retry-wait" in capsys.readouterr().err

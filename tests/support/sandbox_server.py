@@ -23,6 +23,9 @@ class SandboxServer:
     url: str
     api_key: str
     webhook_secret: str
+    # The sandbox's own state (its webhook outbox included) and its log, for tests to read.
+    database_url: str
+    log_path: Path
 
     @property
     def api_url(self) -> str:
@@ -43,12 +46,19 @@ def sandbox_server(
     *,
     api_key: str = "ks_dev_standalone_test",
     webhook_secret: str = "whsec_standalone_test",
+    send_webhooks_twice: bool = False,
+    max_retry_wait: float | None = None,
 ) -> Iterator[SandboxServer]:
+    """Start the sandbox, its state in `work_dir/sandbox.db`; stop it on leaving."""
     port = free_port()
     server = SandboxServer(
-        url=f"http://127.0.0.1:{port}", api_key=api_key, webhook_secret=webhook_secret
+        url=f"http://127.0.0.1:{port}",
+        api_key=api_key,
+        webhook_secret=webhook_secret,
+        database_url=f"sqlite:///{work_dir / 'sandbox.db'}",
+        log_path=work_dir / "sandbox.log",
     )
-    log_path = work_dir / "sandbox.log"
+    log_path = server.log_path
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -58,13 +68,15 @@ def sandbox_server(
                 "--port",
                 str(port),
                 "--database-url",
-                f"sqlite:///{work_dir / 'sandbox.db'}",
+                server.database_url,
                 "--api-key",
                 server.api_key,
                 "--webhook-url",
                 webhook_url,
                 "--webhook-secret",
                 server.webhook_secret,
+                *(["--send-webhooks-twice"] if send_webhooks_twice else []),
+                *(["--max-retry-wait", str(max_retry_wait)] if max_retry_wait else []),
             ],
             cwd=PROJECT_ROOT,
             env={**os.environ, "PORTAL_ENV_FILE": ""},
