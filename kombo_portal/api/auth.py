@@ -43,6 +43,10 @@ def session_cookie_token(cookie_header: str) -> str:
 def same_host(url: str, request: Request) -> bool:
     """Only back to pages on the host this request came to (any port: dev serves the
     page on :3000 and these routes on :8000)."""
+    # Browsers read `\` as `/`, drop tabs and newlines, and take what precedes `@` as
+    # credentials: such a URL can name one host here and reach another there.
+    if any(character <= " " or character in "\\@\x7f" for character in url):
+        return False
     parts = urlsplit(url)
     return (
         parts.scheme in ("http", "https")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import (
@@ -139,6 +139,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
     """
     now = now or utc_now()
     email_key = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    _serialise_attempts(session, email_key)
     window_start = now - SIGN_IN_WINDOW
     session.exec(delete(SignInAttempt).where(SignInAttempt.attempted_at < window_start))
     recent = session.exec(
@@ -162,6 +163,21 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
         return user
     session.add(SignInAttempt(email_key=email_key, attempted_at=now))
     raise SignInRefused(SIGN_IN_REFUSED)
+
+
+def _serialise_attempts(session: Session, email_key: str) -> None:
+    """One sign-in per email at a time, until the transaction ends.
+
+    Counting the recent failures and recording a new one must be one step: under
+    PostgreSQL's READ COMMITTED, parallel guesses would otherwise all count the
+    same failures and all be checked. SQLite's writers are serialised already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(
+                key=f"sign-in:{email_key}"
+            )
+        )
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

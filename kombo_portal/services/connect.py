@@ -35,6 +35,12 @@ from kombo_portal.services.sessions import SignedInUser
 logger = logging.getLogger(__name__)
 
 NOT_CONFIRMED = "The connection could not be confirmed with Kombo. Try connecting again."
+# The exchange may have reached Kombo (a timeout, or a connection lost after sending):
+# then the integration exists, and Kombo's webhook brings it to the card.
+MAYBE_CONFIRMED_LATER = (
+    "Kombo did not confirm the connection in time. If it was made, it appears here "
+    "within a minute; if not, connect again."
+)
 
 
 @dataclass(frozen=True)
@@ -115,19 +121,35 @@ async def finish_connect(
     """
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
-        if (
-            attempt is None
-            or attempt.organisation_id != user.organisation_id
-            or attempt.user_id != user.user_id
-        ):
-            raise ConnectProblem("This connection was not started here. Start it again.")
-        if attempt.outcome != "started":
-            raise ConnectProblem("This connection has already been completed.")
-        category, action, repaired_id = (
-            attempt.category,
-            attempt.action,
-            attempt.kombo_integration_id,
+        own = (
+            attempt is not None
+            and attempt.organisation_id == user.organisation_id
+            and attempt.user_id == user.user_id
         )
+        refusal = None
+        if not own or attempt is None:
+            refusal = "This connection was not started here. Start it again."
+        elif attempt.outcome != "started":
+            refusal = "This connection has already been completed."
+        if refusal:
+            # A token sent without an open flow of this user's (a replay, or another
+            # tab's or organisation's token) is not exchanged, but it is recorded.
+            refused = ConnectAttempt(
+                organisation_id=user.organisation_id,
+                user_id=user.user_id,
+                category=attempt.category if own and attempt else "-",
+                action=attempt.action if own and attempt else "connect",
+            )
+            finish_attempt(refused, "refused", f"{refusal} (attempt {str(attempt_id)[:32]!r})")
+            session.add(refused)
+        else:
+            category, action, repaired_id = (
+                attempt.category,
+                attempt.action,
+                attempt.kombo_integration_id,
+            )
+    if refusal:
+        raise ConnectProblem(refusal)
     if not user.is_admin:  # the role may have changed since the flow opened
         close_attempt(engine, attempt_id, "refused", "no longer an admin")
         raise ConnectProblem("Only admins can connect systems.")
@@ -146,7 +168,11 @@ async def finish_connect(
     except KomboError as error:
         if repaired_id is None:
             close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
-            raise ConnectProblem(NOT_CONFIRMED, log_url=error.log_url) from None
+            may_exist = error.kind is FailureKind.TIMEOUT or (
+                error.kind is FailureKind.CONNECTION and error.request_sent
+            )
+            message = MAYBE_CONFIRMED_LATER if may_exist else NOT_CONFIRMED
+            raise ConnectProblem(message, log_url=error.log_url) from None
         kombo_integration_id, origin_id, token_facts = repaired_id, user.organisation_id, None
     if origin_id != user.organisation_id or (
         repaired_id is not None and kombo_integration_id != repaired_id

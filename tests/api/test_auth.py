@@ -1,17 +1,24 @@
 """The routes that set and clear the HttpOnly session cookie."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
-from kombo_portal.api.auth import SESSION_COOKIE, SIGN_IN_NONCE_COOKIE, session_cookie_token
+from kombo_portal.api.auth import (
+    SESSION_COOKIE,
+    SIGN_IN_NONCE_COOKIE,
+    same_host,
+    session_cookie_token,
+)
 from kombo_portal.config import get_settings
 from kombo_portal.db.models import utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.accounts import find_user
-from kombo_portal.services.sessions import grant_session, resolve_session
+from kombo_portal.services.sessions import grant_session, resolve_session, start_session
 
 PAGE = "http://testserver"
 
@@ -137,3 +144,65 @@ def test_a_grant_brought_by_another_browser_signs_nobody_in(engine, people):
 
         assert response.status_code == 400
         assert "set-cookie" not in response.headers
+
+
+def test_signing_in_never_keeps_a_session_id_planted_before(client, engine, people):
+    # Session fixation: someone left a session of their own in this browser's cookie.
+    with transaction(engine) as session:
+        planted = start_session(
+            session, find_user(session, "admin@globex.test"), get_settings().secret_key
+        )
+    client.cookies.set(SESSION_COOKIE, planted)
+
+    response = client.get(f"/auth/session?grant={grant(engine)}")
+
+    token = response.cookies[SESSION_COOKIE]
+    assert token != planted
+    assert signed_in_email(engine, token) == "admin@acme.test"
+    assert signed_in_email(engine, planted) == "admin@globex.test", "not made the victim's"
+
+
+def browser_host(location: str) -> str | None:
+    """The host a browser goes to for a Location: it drops tabs and newlines and
+    reads `\\` as `/` (None: this host)."""
+    cleaned = "".join(c for c in location if c not in "\t\n\r").replace("\\", "/").strip()
+    return urlsplit(cleaned).hostname
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "http://evil.example\\@testserver/sign-in",
+        "http://evil.example\t@testserver/sign-in",
+        "http://testserver@evil.example/sign-in",
+        "http://testserver.evil.example/sign-in",
+        "http://evil.example#@testserver/sign-in",
+        "http://evil.example?@testserver/sign-in",
+        "https:/\\evil.example/sign-in",
+        "/\\evil.example/sign-in",
+        " http://evil.example/sign-in",
+        "ftp://testserver/sign-in",
+    ],
+)
+def test_sign_out_never_sends_the_browser_to_another_host(client, people, to):
+    response = client.get("/auth/sign-out", params={"to": to})
+
+    assert response.status_code == 303
+    assert browser_host(response.headers["location"]) in (None, "testserver")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.example\\@testserver/sign-in",
+        "http://evil.example\t@testserver/sign-in",
+        "http://user@testserver/sign-in",
+        "http://testserver/sign-in\n",
+    ],
+)
+def test_a_url_a_browser_could_read_differently_is_not_this_host(url):
+    # Refused as it is, not thanks to how the framework later encodes the Location.
+    request = Request({"type": "http", "headers": [(b"host", b"testserver")], "path": "/"})
+
+    assert not same_host(url, request)
+    assert same_host("http://testserver/sign-in", request)

@@ -14,6 +14,7 @@ from kombo_portal.db.models import FlowFailure, Integration, Organisation, Webho
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo.signature import sign_webhook
 from kombo_portal.services.accounts import create_organisation
+from kombo_portal.services.activity import activity_page
 from kombo_portal.services.integrations import IntegrationFacts, record_integration
 
 SECRET = "whsec_current"
@@ -617,6 +618,45 @@ def test_a_waiting_deletion_naming_another_organisation_is_never_applied(client,
     [record] = records(engine)
     assert record.removed_at is None
     assert {event.id: event.flag for event in inbox(engine)}["evt_2"] is not None
+
+
+def naming(body: bytes, origin_id: str) -> bytes:
+    payload = json.loads(body)
+    payload["data"]["end_user"]["origin_id"] = origin_id
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        lambda origin: created("evt_2", origin, tool="hibob"),
+        lambda origin: naming(deleted("evt_2"), origin),
+        lambda origin: naming(state_changed("evt_2", "INVALID"), origin),
+    ],
+    ids=["created", "deleted", "state-changed"],
+)
+def test_no_event_naming_another_organisation_moves_or_changes_an_integration(
+    client, engine, acme, event
+):
+    with transaction(engine) as session:
+        globex = create_organisation(session, "Globex").id
+    post(client, created("evt_1", acme))
+    [before] = records(engine)
+
+    response = post(client, event(globex))
+
+    assert (response.status_code, response.json()["outcome"]) == (200, "flagged")
+    [after] = records(engine)
+    assert (after.organisation_id, after.tool_id, after.state, after.removed_at) == (
+        acme,
+        "personio",
+        "ACTIVE",
+        None,
+    )
+    assert after.updated_at == before.updated_at
+    assert version(engine, globex) == 0
+    with Session(engine) as session:
+        assert activity_page(session, globex) == ([], False), "nothing shown to Globex"
 
 
 def test_older_state_news_never_overwrites_newer(client, engine, acme):

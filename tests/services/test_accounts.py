@@ -1,10 +1,13 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from kombo_portal.db.models import Role, User, utc_now
+from kombo_portal.db.models import Role, SignInAttempt, User, utc_now
 from kombo_portal.db.transaction import transaction
+from kombo_portal.services import accounts
 from kombo_portal.services.accounts import (
     SIGN_IN_FAILURES_ALLOWED,
     SIGN_IN_REFUSED,
@@ -119,3 +122,43 @@ def test_invalid_organisations_are_refused(engine, people, name, message):
         create_organisation(session, name)
 
     assert message in str(refused.value)
+
+
+def test_parallel_guesses_get_no_more_password_checks_than_the_allowance(
+    engine, people, monkeypatch
+):
+    # Under PostgreSQL's READ COMMITTED, guesses counting at the same moment would
+    # all see fewer than the allowance and all be checked; the count and the record
+    # of a failure must be one step per email.
+    checked = []
+    real_check = accounts._password_matches
+
+    def counting_check(password_hash, password):
+        checked.append(password)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_password_matches", counting_check)
+    guesses = 20
+    start = threading.Barrier(guesses)
+
+    def guess(number: int) -> SignInRefused | None:
+        start.wait()
+        with transaction(engine) as session:
+            try:
+                authenticate(session, "admin@acme.test", f"wrong guess number {number}")
+            except SignInRefused as refused:
+                session.commit()  # as the page's sign-in does: the failure counts
+                return refused
+        return None
+
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        results = list(pool.map(guess, range(guesses)))
+
+    assert all(isinstance(result, SignInRefused) for result in results)
+    by_password = [result for result in results if result.retry_after_seconds is None]
+    throttled = [result for result in results if result.retry_after_seconds is not None]
+    assert len(checked) == len(by_password) == SIGN_IN_FAILURES_ALLOWED
+    assert len(throttled) == guesses - SIGN_IN_FAILURES_ALLOWED
+    assert {result.message for result in by_password} == {SIGN_IN_REFUSED}
+    with transaction(engine) as session:
+        assert len(session.exec(select(SignInAttempt)).all()) == SIGN_IN_FAILURES_ALLOWED

@@ -122,6 +122,17 @@ async def test_an_attempt_of_another_user_cannot_be_finished(engine, kombo, cont
         await finish_connect(engine, kombo, people.acme_admin, theirs.attempt_id, token)
 
     assert integrations(engine) == []
+    recorded = {attempt.id: attempt for attempt in attempts(engine)}
+    assert recorded.pop(theirs.attempt_id).outcome == "started", "theirs is left alone"
+    [refusal] = recorded.values()
+    assert (refusal.outcome, refusal.organisation_id, refusal.user_id) == (
+        "refused",
+        people.acme_admin.organisation_id,
+        people.acme_admin.user_id,
+    )
+    # Never exchanged: the token still finishes the flow it came from.
+    finished = await finish_connect(engine, kombo, people.globex_admin, theirs.attempt_id, token)
+    assert finished.organisation_id == people.globex_admin.organisation_id
 
 
 async def test_an_expired_token_is_refused_and_nothing_stored(engine, kombo, control, people):

@@ -17,7 +17,6 @@ from kombo_portal.services.connect import start_connect as start
 from kombo_portal.services.integrations import IntegrationFacts, record_integration
 from kombo_portal.services.sessions import SignedInUser
 from tests.services.test_kombo_faults import (
-    CALLS,
     KEY,
     KINDS,
     OPTIONS,
@@ -26,6 +25,7 @@ from tests.services.test_kombo_faults import (
     TIMEOUT,
     RecordedSleeps,
     assert_handled,
+    calls_for,
     timed,
 )
 
@@ -123,7 +123,7 @@ async def test_a_fault_behind_respx_is_handled_at_every_step(engine, admin, step
             outcome = await timed(action)
 
     assert_handled(engine, step, kind, outcome)
-    assert calls == [faulted[0]] * CALLS[kind]
+    assert calls == [faulted[0]] * calls_for(step, kind)
 
 
 async def prepare_behind_respx(engine, kombo: KomboClient, admin: SignedInUser, step: str):
