@@ -13,7 +13,7 @@ export REFLEX_USE_NPM := 1
 
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run serve build test test-postgres lint format migrate clean
+.PHONY: run serve build test test-postgres bench lint format migrate clean
 
 run: $(INSTALLED) migrate
 	$(VENV_BIN)/reflex run --env dev
@@ -34,6 +34,13 @@ test: $(INSTALLED)
 test-postgres: $(INSTALLED)
 	@test -n "$(TEST_POSTGRES_URL)" || { echo "Set TEST_POSTGRES_URL, for example postgresql://postgres@127.0.0.1:5432/test"; exit 2; }
 	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(VENV_BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+# Benchmarks (not tests: they report, against baselines measured in the same run):
+# writes docs/benchmarks.md and docs/benchmarks.json. BENCH_ARGS=--quick for small sizes.
+# The PostgreSQL figures need BENCH_POSTGRES_URL (or TEST_POSTGRES_URL), e.g.
+# postgresql://postgres@127.0.0.1:5432/test; without it they are skipped and say so.
+bench: $(INSTALLED)
+	$(VENV_BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV_BIN)/ruff check .
