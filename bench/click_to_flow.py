@@ -1,0 +1,718 @@
+"""2. Click to flow: from clicking "Connect HRIS" to Kombo Connect's flow on screen, and
+from the flow's success message to the card showing the integration.
+
+Headless Chromium against the production build (`python -m kombo_portal serve`, sandbox
+mode). The baseline, in the same run and the same browser, is bench/click_to_flow_baseline.py:
+a static page whose button fetches a link from a bare Starlette route that calls the
+same sandbox, then calls the same `showKomboConnect`.
+
+Every time is taken inside the browser, by a script Playwright adds to every frame
+before the page's own (no Python round trip is inside a measured interval):
+
+- click: `performance.now()` in a capture listener on the window, which runs before
+  any of the page's own click handlers;
+- flow visible: inside the flow's iframe, the first control the user acts on (the
+  first tool button, or the first input when the tool is preset) is in the document,
+  has a non-zero box and passes `checkVisibility()`; the time is taken at the next
+  animation frame callback, i.e. the frame that paints it (the iframe itself is then
+  attached to the page with a non-zero box, also recorded);
+- success: the page's window receives the flow's `{"type": "success"}` message (a
+  listener added before the library's own);
+- card: the element `[data-category="HRIS"]` contains the tool's label and passes
+  `checkVisibility()`; again stamped at the next animation frame.
+
+Times from the page and from the iframe are `performance.timeOrigin + performance.now()`.
+The pages are opened at `localhost`, the host the sandbox's flow links use, so the
+portal's iframe is same-origin (as with `REFLEX_API_URL` set to the portal's address) and
+the baseline's same-site: each page and its iframe share one renderer process and one
+clock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from bench.result import Figure, ScenarioResult
+from kombo_portal.config import DEFAULT_SANDBOX_API_KEY, PROJECT_ROOT
+from tests.browser.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+from tests.support.app_server import RunningApp, free_port, start_app
+from tests.support.kombo_connect_package import kombo_connect_umd
+
+NAME = "2. Click to flow"
+# A build folder of its own, so that a running `make run` or test suite is left alone.
+WEB_WORKDIR = ".web-bench-ui"
+RUNS_FULL = 30
+RUNS_QUICK = 5
+# Clicks sampled with py-spy after the measured ones, to see where the server's time goes.
+PROFILED_FULL = 8
+PROFILED_QUICK = 3
+CATEGORY = "HRIS"
+TOOL = "Personio"  # a tool of the sandbox's HRIS catalogue; its label is what the card shows
+PASSWORD = "bench password, long enough"  # noqa: S105 (throwaway accounts)
+MARK_TIMEOUT_SECONDS = 30
+# After the page is ready and before the click: lets the load's own work (images, the
+# first refresh) finish, the same pause for the portal and the baseline.
+SETTLE_MILLISECONDS = 300
+
+TARGET_RATIO = 1.5
+TARGET_MS = 300.0
+
+INSTRUMENT = r"""
+(() => {
+  const at = () => performance.timeOrigin + performance.now();
+  const marked = new Set();
+  const waiting = new Set();
+  function mark(name, extra) {
+    if (marked.has(name)) return;
+    marked.add(name);
+    const t = at();
+    window.__benchMark(name, t, extra || null);
+  }
+  const done = (name) => marked.has(name) || waiting.has(name);
+  // Stamp at the next animation frame: the frame that paints what was just found.
+  function markPainted(name, extra) {
+    if (done(name)) return;
+    waiting.add(name);
+    requestAnimationFrame(() => mark(name, typeof extra === "function" ? extra() : extra));
+  }
+  // Reads layout, so only called once the cheap tests have passed: forcing a layout
+  // on every change of the page would slow the page down.
+  function shown(element) {
+    if (!element || !element.isConnected) return false;
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && element.checkVisibility();
+  }
+  function observe(check) {
+    new MutationObserver(check).observe(document, {
+      childList: true, subtree: true, characterData: true, attributes: true,
+    });
+    document.addEventListener("DOMContentLoaded", check);
+    check();
+  }
+
+  if (window === window.top) {
+    window.addEventListener("click", (event) => {
+      const button = event.target instanceof Element && event.target.closest("button");
+      if (button && button.textContent.trim() === "Connect __CATEGORY__") mark("click");
+    }, true);
+    // The library creates the flow's iframe and appends it in the same task, so this
+    // is the moment showKomboConnect was called, whatever the page does afterwards.
+    const createElement = Document.prototype.createElement;
+    Document.prototype.createElement = function (name, ...rest) {
+      if (String(name).toLowerCase() === "iframe") mark("iframe_created");
+      return createElement.call(this, name, ...rest);
+    };
+    window.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "success") mark("success");
+    }, true);
+    observe(() => {
+      // Recorded to check the iframe was on the page (attached, with a box) when its
+      // content was painted; observers run late, so it is no phase boundary.
+      if (!done("iframe_attached") && marked.has("iframe_created")) {
+        if (shown(document.querySelector("iframe"))) mark("iframe_attached");
+      }
+      const label = window.__benchLabel;
+      if (label && !done("card")) {
+        const card = document.querySelector('[data-category="__CATEGORY__"]');
+        if (card && card.textContent.includes(label) && shown(card)) markPainted("card");
+      }
+    });
+    // The portal talks to its server over a websocket: keep when each message went
+    // and came, to split the time between the browser and the server.
+    const Native = window.WebSocket;
+    const log = (window.__benchSocket = []);
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", (event) => {
+          const data = typeof event.data === "string" ? event.data : "";
+          const label = window.__benchLabel;
+          log.push({
+            direction: "in", t: at(), size: data.length,
+            link: data.includes("/connect?token="), label: Boolean(label && data.includes(label)),
+          });
+        });
+      }
+      send(data) {
+        log.push({direction: "out", t: at(), size: typeof data === "string" ? data.length : 0});
+        return super.send(data);
+      }
+    };
+  } else {
+    observe(() => {
+      if (done("flow_visible")) return;
+      const first = document.querySelector(".tools button, input:not([type=hidden])");
+      if (!shown(first)) return;
+      markPainted("flow_visible", () => {
+        const navigation = performance.getEntriesByType("navigation")[0];
+        const origin = performance.timeOrigin;
+        return {
+          url: location.pathname,
+          start: origin,
+          response_end: navigation ? origin + navigation.responseEnd : null,
+          resources: performance.getEntriesByType("resource").map((entry) => ({
+            name: new URL(entry.name).pathname,
+            start: origin + entry.startTime,
+            end: origin + entry.responseEnd,
+          })),
+        };
+      });
+    });
+  }
+})();
+""".replace("__CATEGORY__", CATEGORY)
+
+# One interpreter for all accounts: the operator commands themselves
+# (`org add`, `user add --password-stdin`), but without paying Python's and the
+# app's import time (about 2 s on these machines) twice per account.
+CREATE_ADMINS = """
+import io, sys
+from kombo_portal.cli import main
+password, *emails = sys.argv[1:]
+for email in emails:
+    organisation = "Bench " + email.split("@")[0]
+    assert main(["org", "add", organisation]) == 0
+    sys.stdin = io.StringIO(password + "\\n")
+    assert main(["user", "add", email, "--org", organisation, "--role", "admin",
+                 "--password-stdin"]) == 0
+"""
+
+
+@dataclass
+class Run:
+    """The marks of one click, in the browser's milliseconds since the epoch."""
+
+    marks: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, dict] = field(default_factory=dict)
+    socket: list[dict] = field(default_factory=list)
+    resources: list[dict] = field(default_factory=list)
+
+    def between(self, first: str, last: str) -> float:
+        return self.marks[last] - self.marks[first]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def create_admins(app: RunningApp, count: int) -> list[str]:
+    stamp = f"{os.getpid()}{int(time.time())}"
+    emails = [f"bench-{stamp}-{index}@example.test" for index in range(count)]
+    subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-c", CREATE_ADMINS, PASSWORD, *emails],
+        cwd=PROJECT_ROOT,
+        env=app.env,
+        check=True,
+        capture_output=True,
+        timeout=60 + 5 * count,
+    )
+    return emails
+
+
+@contextmanager
+def baseline_server(sandbox_api_url: str) -> Iterator[str]:
+    """bench/click_to_flow_baseline.py in a process of its own; yields its page's URL."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "bench.click_to_flow_baseline",
+            "--port",
+            str(port),
+            "--sandbox-api-url",
+            sandbox_api_url,
+            "--api-key",
+            DEFAULT_SANDBOX_API_KEY,
+            "--umd",
+            str(kombo_connect_umd()),
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PORTAL_ENV_FILE": ""},
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the baseline server exited with {process.returncode}")
+            try:
+                if httpx.get(f"{url}/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the baseline server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def instrumented_context(browser: Browser, run: Run) -> BrowserContext:
+    context = browser.new_context()
+
+    def record(_source: dict, name: str, at: float, extra: dict | None) -> None:
+        run.marks.setdefault(name, at)  # a later page of the flow marks again: keep the first
+        if extra is not None:
+            run.extras.setdefault(name, extra)
+
+    context.expose_binding("__benchMark", record)
+    context.add_init_script(INSTRUMENT)
+    return context
+
+
+def wait_for_marks(page: Page, run: Run, *names: str) -> None:
+    deadline = time.monotonic() + MARK_TIMEOUT_SECONDS
+    while not all(name in run.marks for name in names):
+        if time.monotonic() > deadline:
+            missing = [name for name in names if name not in run.marks]
+            raise TimeoutError(f"no {', '.join(missing)} within {MARK_TIMEOUT_SECONDS}s")
+        page.wait_for_timeout(20)
+
+
+def click_and_complete(page: Page, run: Run, js_profile: list[dict] | None = None) -> None:
+    """Click "Connect HRIS", wait for the flow, pick the tool, sign in, wait for the card.
+
+    With `js_profile`, the page's JavaScript is sampled (Chromium's CPU profiler) from
+    just before the click to the flow being painted, and from just before the flow's
+    last click (its form is sent, the success page loads) to the card; the two
+    profiles are appended to it.
+    """
+    connect = page.get_by_role("button", name=f"Connect {CATEGORY}")
+    expect(connect).to_be_enabled(timeout=MARK_TIMEOUT_SECONDS * 1000)
+    page.wait_for_timeout(SETTLE_MILLISECONDS)
+    page.evaluate("label => { window.__benchLabel = label; }", TOOL)
+    cdp = page.context.new_cdp_session(page) if js_profile is not None else None
+    if cdp:
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 250})  # microseconds
+        cdp.send("Profiler.start")
+    connect.click()
+    wait_for_marks(page, run, "click", "iframe_attached", "flow_visible")
+    if cdp and js_profile is not None:
+        js_profile.append(cdp.send("Profiler.stop")["profile"])
+    flow = page.frame_locator("iframe")
+    flow.get_by_role("button", name=TOOL).click()
+    flow.get_by_label("Username").fill("hr-admin")
+    flow.get_by_label("Password").fill("s3cret-password")
+    if cdp:
+        cdp.send("Profiler.start")
+    flow.get_by_role("button", name="Connect").click()
+    wait_for_marks(page, run, "success", "card")
+    if cdp and js_profile is not None:
+        js_profile.append(cdp.send("Profiler.stop")["profile"])
+        cdp.detach()
+    run.socket = page.evaluate("window.__benchSocket || []")
+    run.resources = page.evaluate(
+        """() => performance.getEntriesByType("resource").map(entry => ({
+            name: new URL(entry.name).pathname,
+            start: performance.timeOrigin + entry.startTime,
+            end: performance.timeOrigin + entry.responseEnd,
+            sandbox: (entry.serverTiming.find(t => t.name === "sandbox") || {}).duration,
+        }))"""
+    )
+
+
+def portal_run(
+    browser: Browser, base_url: str, email: str, js_profile: list[dict] | None = None
+) -> Run:
+    run = Run()
+    context = instrumented_context(browser, run)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/sign-in")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible(
+            timeout=MARK_TIMEOUT_SECONDS * 1000
+        )
+        click_and_complete(page, run, js_profile)
+    finally:
+        context.close()
+    return run
+
+
+def baseline_run(browser: Browser, url: str) -> Run:
+    run = Run()
+    context = instrumented_context(browser, run)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        click_and_complete(page, run)
+    finally:
+        context.close()
+    return run
+
+
+def _frame_phases(run: Run) -> dict[str, float]:
+    """The flow page's own share, the same code for the portal and the baseline."""
+    frame = run.extras["flow_visible"]
+    css = next(r for r in frame["resources"] if r["name"].endswith("/flow.css"))
+    return {
+        "showKomboConnect → flow page's HTML in": frame["response_end"]
+        - run.marks["iframe_created"],
+        "HTML in → flow.css in": css["end"] - frame["response_end"],
+        "flow.css in → first tool button painted": run.marks["flow_visible"] - css["end"],
+    }
+
+
+def portal_phases(run: Run) -> dict[str, float]:
+    """Where one portal click's time went, from the websocket's messages."""
+    click, success = run.marks["click"], run.marks["success"]
+
+    def first(direction: str, after: float, flag: str | None = None) -> float:
+        return next(
+            m["t"]
+            for m in run.socket
+            if m["direction"] == direction and m["t"] >= after and (flag is None or m[flag])
+        )
+
+    sent = first("out", click)
+    link = first("in", sent, "link")
+    finish_sent = first("out", success)
+    card_data = first("in", finish_sent, "label")
+    return {
+        "click → event sent": sent - click,
+        "event sent → link in (server turn)": link - sent,
+        "link in → showKomboConnect called (React)": run.marks["iframe_created"] - link,
+        **_frame_phases(run),
+        "success → event sent": finish_sent - success,
+        "event sent → card data in (server turn)": card_data - finish_sent,
+        "card data in → card painted (React)": run.marks["card"] - card_data,
+    }
+
+
+def baseline_phases(run: Run) -> dict[str, float]:
+    click, success = run.marks["click"], run.marks["success"]
+    link = next(r for r in run.resources if r["name"] == "/link")
+    finish = next(r for r in run.resources if r["name"] == "/finish")
+    return {
+        "click → /link answered": link["end"] - click,
+        "  of which the sandbox call": link["sandbox"],
+        "/link answered → showKomboConnect called": run.marks["iframe_created"] - link["end"],
+        **_frame_phases(run),
+        "success → /finish answered": finish["end"] - success,
+        "  of which the sandbox calls": finish["sandbox"],
+        "/finish answered → card painted": run.marks["card"] - finish["end"],
+    }
+
+
+def medians(phases: list[dict[str, float]]) -> dict[str, float]:
+    return {name: statistics.median(p[name] for p in phases) for name in phases[0]}
+
+
+def describe(phases: dict[str, float]) -> str:
+    return "; ".join(f"{name.strip()} {value:.0f} ms" for name, value in phases.items())
+
+
+# -- the server's side, sampled ----------------------------------------------------
+
+# The portal's event handlers of the two intervals, as py-spy names their frames.
+CLICK_HANDLER = "IntegrationsState._open_flow"
+SUCCESS_HANDLER = "IntegrationsState.connect_succeeded"
+PROFILE_RATE = 200  # samples a second: enough for a few clicks, little load on the machine
+
+
+def py_spy() -> str | None:
+    """py-spy from this virtualenv or PATH, if installed (it is optional)."""
+    return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+
+
+@contextmanager
+def sampling(app: RunningApp, output: Path) -> Iterator[bool]:
+    """Sample the app's processes with py-spy while the block runs; yields whether it does.
+
+    --idle keeps samples of a thread blocked in a system call (a disk sync, say), and
+    --nonblocking leaves the app running at full speed while it is read.
+    """
+    spy = py_spy()
+    if spy is None:
+        yield False
+        return
+    process = subprocess.Popen(  # noqa: S603 (py-spy from the virtualenv, fixed arguments)
+        [spy, "record", "--pid", str(app.pid), "--subprocesses", "--idle", "--nonblocking",
+         "--rate", str(PROFILE_RATE), "--format", "raw", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    time.sleep(2)  # py-spy finds the processes and their threads
+    try:
+        yield True
+    finally:
+        process.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _frame_name(frame: str) -> str:
+    """`start_connect (kombo_portal/services/connect.py:80)` -> `start_connect (connect.py:80)`."""
+    function, _, where = frame.partition(" (")
+    return f"{function} ({where.rsplit('/', 1)[-1]}" if where else function
+
+
+def hot_calls(raw: str, handler: str, clicks: int, top: int = 3) -> str:
+    """Where the samples with `handler` on the stack were: the innermost portal frame and
+    the call it was in, with milliseconds per click.
+
+    A coroutine that awaits is off the stack, so this is the time the handler held its
+    worker's event loop; what it awaited (the sandbox's own threads) is not in it.
+    """
+    calls: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not count.isdigit() or not any(f.partition(" (")[0] == handler for f in frames):
+            continue
+        total += int(count)
+        top_index = max(i for i, f in enumerate(frames) if f.partition(" (")[0] == handler)
+        below = frames[top_index + 1 :]
+        portal = [i for i, f in enumerate(below) if "kombo_portal/" in f]
+        if not portal:
+            calls["the handler's own line"] += int(count)
+            continue
+        # The portal's call under the handler, then the innermost portal frame and the
+        # library call it was in: "start_connect (connect.py:80) … transaction → commit".
+        outer, inner = below[portal[0]], below[portal[-1]]
+        callee = below[portal[-1] + 1] if portal[-1] + 1 < len(below) else "its own code"
+        path = (
+            [_frame_name(outer)]
+            if outer == inner
+            else [_frame_name(outer), "…", _frame_name(inner)]
+        )
+        calls[" ".join(path) + f" → {_frame_name(callee)}"] += int(count)
+    if not total:
+        return f"no samples of {handler}"
+    per_click = 1000 / PROFILE_RATE / clicks
+    parts = [
+        f"{name}: {share * per_click:.0f} ms a click ({share / total:.0%})"
+        for name, share in calls.most_common(top)
+    ]
+    return f"{handler} on the event loop {total * per_click:.0f} ms a click; " + "; ".join(parts)
+
+
+def hot_scripts(profiles: list[dict], origin: str, clicks: int, top: int = 3) -> str:
+    """The page's own scripts (the app's chunks) by self time in Chromium's CPU profiles,
+    in milliseconds a click, next to the time in the browser's own work ("(program)":
+    style, layout, paint, parsing) and in the profiler's idle."""
+    by_script: Counter[str] = Counter()
+    for profile in profiles:
+        nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+        for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+            frame = nodes[node_id]
+            url = frame["url"]
+            if url.startswith(origin) and url.endswith(".js"):
+                # Without Vite's content hash (8 characters), which changes with every build.
+                by_script[re.sub(r"-[A-Za-z0-9_-]{8}\.js$", ".js", url.rsplit("/", 1)[-1])] += delta
+            elif frame["functionName"] in ("(program)", "(idle)", "(garbage collector)"):
+                by_script[frame["functionName"]] += delta
+            else:  # natives called by scripts, Playwright's own, the flow page's
+                by_script["(other)"] += delta
+    per_click = 1 / 1000 / clicks  # microseconds to milliseconds a click
+    return "; ".join(
+        f"{name} {value * per_click:.0f} ms" for name, value in by_script.most_common(top + 3)
+    )
+
+
+def measure(quick: bool, progress: Callable[[str], None] = print) -> ScenarioResult:
+    runs = RUNS_QUICK if quick else RUNS_FULL
+    profiled_clicks = PROFILED_QUICK if quick else PROFILED_FULL
+    profile: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-click-to-flow-") as work:
+        app = start_app(Path(work), web_workdir=WEB_WORKDIR)
+        try:
+            # `localhost`: the host of the sandbox's flow links (see the module's docstring).
+            base_url = f"http://localhost:{app.port}"
+            # One more for the warm-up, and some for the profiled clicks.
+            emails = create_admins(app, runs + 1 + profiled_clicks)
+            with (
+                baseline_server(f"{base_url}/sandbox/kombo/v1") as baseline_url,
+                sync_playwright() as playwright,
+            ):
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS
+                )
+                try:
+                    # One unmeasured click each: first requests pay for imports, caches
+                    # and connection set-up that no later click pays.
+                    portal_run(browser, base_url, emails.pop())
+                    baseline_run(browser, baseline_url)
+                    portal: list[Run] = []
+                    baseline: list[Run] = []
+                    # Interleaved, so that a busy moment on the machine hits both.
+                    for index in range(runs):
+                        portal.append(portal_run(browser, base_url, emails.pop()))
+                        baseline.append(baseline_run(browser, baseline_url))
+                        progress(
+                            f"   run {index + 1}/{runs}: click to flow portal "
+                            f"{portal[-1].between('click', 'flow_visible'):.0f} ms, baseline "
+                            f"{baseline[-1].between('click', 'flow_visible'):.0f} ms"
+                        )
+                    # Apart from the measured clicks, since sampling costs CPU.
+                    output = Path(work) / "py-spy.txt"
+                    to_flow: list[dict] = []
+                    to_card: list[dict] = []
+                    with sampling(app, output) as sampled:
+                        for _ in range(profiled_clicks):
+                            both: list[dict] = []
+                            portal_run(browser, base_url, emails.pop(), js_profile=both)
+                            to_flow.append(both[0])
+                            to_card.append(both[1])
+                    profile = {
+                        "page click": hot_scripts(to_flow, base_url, profiled_clicks),
+                        "page success": hot_scripts(to_card, base_url, profiled_clicks),
+                    }
+                    if sampled and output.exists():
+                        raw = output.read_text(errors="replace")
+                        profile["server click"] = hot_calls(raw, CLICK_HANDLER, profiled_clicks)
+                        profile["server success"] = hot_calls(raw, SUCCESS_HANDLER, profiled_clicks)
+                finally:
+                    browser.close()
+        finally:
+            app.stop()
+    return summarise(portal, baseline, profile, profiled_clicks)
+
+
+def summarise(
+    portal: list[Run], baseline: list[Run], profile: dict[str, str], profiled_clicks: int
+) -> ScenarioResult:
+    def times(runs: list[Run], first: str, last: str) -> list[float]:
+        return [run.between(first, last) for run in runs]
+
+    flow_portal = times(portal, "click", "flow_visible")
+    flow_baseline = times(baseline, "click", "flow_visible")
+    card_portal = times(portal, "success", "card")
+    card_baseline = times(baseline, "success", "card")
+    flow_median = statistics.median(flow_portal)
+    flow_baseline_median = statistics.median(flow_baseline)
+    portal_breakdown = medians([portal_phases(run) for run in portal])
+    baseline_breakdown = medians([baseline_phases(run) for run in baseline])
+    figures = [
+        Figure(
+            "click to flow visible, median",
+            flow_median,
+            "ms",
+            baseline=flow_baseline_median,
+            target=f"≤ {TARGET_RATIO}x baseline and < {TARGET_MS:.0f} ms",
+            met=flow_median <= TARGET_RATIO * flow_baseline_median and flow_median < TARGET_MS,
+        ),
+        Figure(
+            "click to flow visible, p95",
+            percentile(flow_portal, 0.95),
+            "ms",
+            baseline=percentile(flow_baseline, 0.95),
+        ),
+        Figure(
+            "flow's success to card shows the integration, median",
+            statistics.median(card_portal),
+            "ms",
+            baseline=statistics.median(card_baseline),
+        ),
+        Figure(
+            "flow's success to card shows the integration, p95",
+            percentile(card_portal, 0.95),
+            "ms",
+            baseline=percentile(card_baseline, 0.95),
+        ),
+    ]
+    click_phases = dict(list(portal_breakdown.items())[:6])
+    largest, largest_ms = max(click_phases.items(), key=lambda item: item[1])
+    frame_names = list(_frame_phases(portal[0]))
+    frame_ms = sum(portal_breakdown[name] for name in frame_names)
+    frame_baseline_ms = sum(baseline_breakdown[name] for name in frame_names)
+    card_phases = dict(list(portal_breakdown.items())[6:])
+    card_largest, card_largest_ms = max(card_phases.items(), key=lambda item: item[1])
+    biggest = (
+        f"Click to flow ({flow_median:.0f} ms median): {frame_ms:.0f} ms of it is the flow "
+        f"page loading in its iframe (HTML, its style sheet, first paint; "
+        f"{frame_baseline_ms:.0f} ms in the baseline), the same sandbox page for both; the "
+        f"largest single phase is {largest.strip()} ({largest_ms:.0f} ms). The portal's own "
+        f"largest part is its server turn, "
+        f"{portal_breakdown['event sent → link in (server turn)']:.0f} ms (the baseline's "
+        f"route: {baseline_breakdown['click → /link answered']:.0f} ms). Success to card "
+        f"({statistics.median(card_portal):.0f} ms): {card_largest.strip()} "
+        f"({card_largest_ms:.0f} ms), then "
+        + ", ".join(
+            f"{name.strip()} {value:.0f} ms"
+            for name, value in card_phases.items()
+            if name != card_largest
+        )
+        + "."
+    )
+    if "server click" in profile:
+        biggest += (
+            f" py-spy over {profiled_clicks} more clicks, click: {profile['server click']}. "
+            f"Success: {profile['server success']}."
+        )
+    return ScenarioResult(
+        name=NAME,
+        baseline=(
+            "a static page whose button fetches a link from a bare Starlette route calling "
+            "the same sandbox, then calls the same showKomboConnect (same browser, same run)"
+        ),
+        figures=figures,
+        biggest_cost=biggest,
+        notes=[
+            f"{len(portal)} clicks each, interleaved, after one unmeasured warm-up click each; "
+            "each portal click is a fresh organisation and admin, signed in in a new "
+            "browser context; each baseline click a fresh page.",
+            "Flow visible: inside the flow's iframe the first tool button has a non-zero box "
+            "and passes checkVisibility(), stamped at the next animation frame. Card: "
+            f'[data-category="{CATEGORY}"] contains "{TOOL}", stamped the same way. Success: '
+            "the page receives the flow's success message. All stamped in the browser. The "
+            "iframe was attached with a non-zero box before the flow was painted in "
+            f"{sum(r.marks['iframe_attached'] <= r.marks['flow_visible'] for r in portal)}/"
+            f"{len(portal)} portal and "
+            f"{sum(r.marks['iframe_attached'] <= r.marks['flow_visible'] for r in baseline)}/"
+            f"{len(baseline)} baseline clicks.",
+            f"Portal, median per phase: {describe(portal_breakdown)}.",
+            f"Baseline, median per phase: {describe(baseline_breakdown)}.",
+            f"The page's main thread (Chromium CPU profile, {profiled_clicks} more clicks, ms "
+            "of self time a click; (program) = the browser's own work: parsing, style, "
+            "layout, paint, the flow's iframe included, which shares the thread), from just "
+            f"before the click to the flow painted: {profile['page click']}; from just before "
+            f"the flow's last click to the card: {profile['page success']}.",
+            *(
+                []
+                if "server click" in profile
+                else ["py-spy is not installed: the server was not sampled."]
+            ),
+        ],
+    )
+
+
+def run(quick: bool) -> ScenarioResult:
+    return measure(quick)
