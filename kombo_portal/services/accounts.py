@@ -34,6 +34,10 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not a real password, only here for timing")
 
 
+# The most an email address can be, and the width of every email column.
+MAX_EMAIL_LENGTH = 320
+
+
 class AccountError(ValueError):
     """An account change that cannot be made; the message says why, for the operator."""
 
@@ -92,7 +96,7 @@ def create_user(
     language: str = "en",
 ) -> User:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 320 or " " in email:
+    if "@" not in email or len(email) > MAX_EMAIL_LENGTH or " " in email:
         raise AccountError(f"{email!r} is not an email address")
     organisation = find_organisation(session, organisation_name)
     if organisation is None:

@@ -26,7 +26,7 @@ from kombo_portal.db.models import (
 )
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import CreateLinkRequest, KomboClient, KomboError, LinkType
-from kombo_portal.services.accounts import normalise_email
+from kombo_portal.services.accounts import MAX_EMAIL_LENGTH, normalise_email
 from kombo_portal.services.connect import (
     ConnectOptions,
     ConnectProblem,
@@ -37,7 +37,6 @@ from kombo_portal.services.integrations import clean_text
 from kombo_portal.services.sessions import SignedInUser
 
 MAGIC_LINK_LIFETIME = timedelta(days=365)
-MAX_EMAIL_LENGTH = 320  # the column's, and the most an address can be
 
 
 async def invite_colleague(

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from kombo_portal.db.models import Organisation, WebhookEvent, utc_now
 from kombo_portal.db.transaction import transaction
+from kombo_portal.services.accounts import MAX_EMAIL_LENGTH
 from kombo_portal.services.integrations import (
     FIELD_LIMITS,
     WAITING_EVENT_TYPES,
@@ -142,7 +143,7 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         )
         if find_by_kombo_id(session, integration_id) is None and (
             created_through_revoked_invitation(
-                session, organisation.id, category, clean_text(creator, 320)
+                session, organisation.id, category, clean_text(creator, MAX_EMAIL_LENGTH)
             )
         ):
             return _flag(session, inbox, "created through a revoked invitation")

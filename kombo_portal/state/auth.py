@@ -18,13 +18,12 @@ from kombo_portal.api.auth import SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import User
 from kombo_portal.db.transaction import reading, transaction
-from kombo_portal.services.accounts import SignInRefused, authenticate
+from kombo_portal.services.accounts import MAX_EMAIL_LENGTH, SignInRefused, authenticate
 from kombo_portal.services.sessions import SignedInUser, grant_session, resolve_session
 from kombo_portal.state import inputs
 
 SIGN_IN_PATH = "/sign-in"
 HOME_PATH = "/settings/integrations"
-MAX_EMAIL_LENGTH = 320
 MAX_PASSWORD_LENGTH = 1024
 
 
