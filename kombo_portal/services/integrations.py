@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, text, update
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -126,13 +127,22 @@ def overview(session: Session, organisation_id: str) -> Overview:
 
 
 def lock_integration(session: Session, kombo_integration_id: str) -> None:
-    """Hold this integration's lock until the transaction ends (PostgreSQL only)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(
-                key=f"integration:{kombo_integration_id}"
-            )
+    """Hold this integration's lock until the transaction ends (PostgreSQL only).
+
+    Taken once per transaction: a webhook locks before it reads the record, and the
+    functions it then calls lock again without another round trip.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held = session.info.setdefault("locked_integrations", set())
+    if kombo_integration_id in held:
+        return
+    session.exec(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(
+            key=f"integration:{kombo_integration_id}"
         )
+    )
+    held.add(kombo_integration_id)
 
 
 def record_integration(
@@ -141,6 +151,7 @@ def record_integration(
     *,
     connected_by_user_id: str | None = None,
     now: datetime | None = None,
+    known: Integration | None = None,
 ) -> Integration:
     """Create or update the organisation's record of this Kombo integration.
 
@@ -148,14 +159,21 @@ def record_integration(
     webhook race: one creates, the other updates. Facts that are None keep what is
     stored. A record of another organisation is never touched. Webhooks that
     arrived before the record existed are applied once it does.
+
+    `known`: the record as the caller read it in this transaction, under this
+    integration's lock (saves reading it again).
     """
     now = now or utc_now()
     lock_integration(session, facts.kombo_integration_id)
-    record = find_by_kombo_id(session, facts.kombo_integration_id)
+    record = known or find_by_kombo_id(session, facts.kombo_integration_id)
     created = False
     if record is None:
         record, created = _insert_or_find(session, facts, connected_by_user_id, now)
-    if not created:
+    if created:
+        # Events wait only while there is no record (they are stored and the record
+        # created under the same lock), so only a new record can have any.
+        _apply_waiting_events(session, record, now)
+    else:
         if record.organisation_id != facts.organisation_id:
             raise IntegrationOwnedElsewhere(facts.kombo_integration_id)
         _apply_facts(record, facts)
@@ -163,21 +181,24 @@ def record_integration(
             record.connected_by_user_id = connected_by_user_id
         record.updated_at = now
         session.add(record)
-    _apply_waiting_events(session, record, now)
     _bump_version(session, record.organisation_id)
     session.flush()
     return record
 
 
 def mark_removed(
-    session: Session, kombo_integration_id: str, removed_at: datetime | None = None
+    session: Session,
+    kombo_integration_id: str,
+    removed_at: datetime | None = None,
+    known: Integration | None = None,
 ) -> Integration | None:
     """The integration was deleted at Kombo: keep the record (its history), mark it removed.
 
-    Returns the record, or None if the portal does not know it (yet).
+    Returns the record, or None if the portal does not know it (yet). `known` as for
+    record_integration.
     """
     lock_integration(session, kombo_integration_id)
-    record = find_by_kombo_id(session, kombo_integration_id)
+    record = known or find_by_kombo_id(session, kombo_integration_id)
     if record is None:
         return None
     if record.removed_at is None:
@@ -217,18 +238,29 @@ def change_state(
             state_as_of=as_of,
         ),
         now=now,
+        known=record,
     )
 
 
 def record_data_activity(
     session: Session, kombo_integration_id: str, now: datetime | None = None
-) -> Integration | None:
-    record = find_by_kombo_id(session, kombo_integration_id)
-    if record is None or record.removed_at is not None:
-        return None
-    record.last_data_activity_at = now or utc_now()
-    session.add(record)
-    return record
+) -> str | None:
+    """Kombo synced data of this integration: note when. Returns the organisation
+    owning it, or None if the portal does not know it or it is removed.
+
+    One statement: data-changed is the most frequent webhook by far.
+    """
+    return (
+        session.connection()
+        .execute(
+            update(Integration)
+            .where(Integration.kombo_integration_id == kombo_integration_id)
+            .where(Integration.removed_at.is_(None))  # type: ignore[union-attr]
+            .values(last_data_activity_at=now or utc_now())
+            .returning(Integration.organisation_id)
+        )
+        .scalar_one_or_none()
+    )
 
 
 def record_flow_failure(
@@ -416,8 +448,28 @@ def event_origin(data: dict) -> str | None:
 
 
 def _bump_version(session: Session, organisation_id: str) -> None:
-    session.exec(
-        update(Organisation)
-        .where(Organisation.id == organisation_id)
-        .values(version=Organisation.version + 1)
-    )
+    """Open pages of the organisation reload when its version changes: bumped once,
+    at commit (below)."""
+    session.info.setdefault("changed_organisations", set()).add(organisation_id)
+
+
+@sqlalchemy_event.listens_for(Session, "before_commit")
+def _bump_versions_at_commit(session: Session) -> None:
+    # The UPDATE locks the organisation's row until the commit. Done last, it holds
+    # the lock for one round trip instead of for the rest of the transaction, so
+    # concurrent webhooks for one organisation's integrations queue less.
+    changed = session.info.pop("changed_organisations", set())
+    for organisation_id in sorted(changed):  # one order: no deadlocks between two
+        session.exec(
+            update(Organisation)
+            .where(Organisation.id == organisation_id)
+            .values(version=Organisation.version + 1)
+        )
+
+
+@sqlalchemy_event.listens_for(Session, "after_commit")
+@sqlalchemy_event.listens_for(Session, "after_rollback")
+def _forget_transaction_notes(session: Session) -> None:
+    # Locks end with the transaction, and a rolled-back change changed nothing.
+    session.info.pop("locked_integrations", None)
+    session.info.pop("changed_organisations", None)

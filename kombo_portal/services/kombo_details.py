@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from kombo_portal.kombo import KomboClient
 from kombo_portal.services.integrations import (
     IntegrationFacts,
     find_by_kombo_id,
+    lock_integration,
     record_integration,
 )
 
@@ -40,8 +42,15 @@ async def refresh_from_kombo(
     """Fill in what a webhook did not carry; raises KomboError if Kombo does not answer."""
     asked_at = utc_now()
     details = await kombo.get_integration(kombo_integration_id)
+    facts = facts_from_details(details, organisation_id, asked_at)
+    # In a thread: this runs on the web server's event loop, after a webhook's answer.
+    await asyncio.to_thread(_record_details, engine, facts)
+
+
+def _record_details(engine: Engine, facts: IntegrationFacts) -> None:
     with transaction(engine) as session:
-        record = find_by_kombo_id(session, kombo_integration_id)
+        lock_integration(session, facts.kombo_integration_id)  # before reading it
+        record = find_by_kombo_id(session, facts.kombo_integration_id)
         if record is None or record.removed_at is not None:
             return
-        record_integration(session, facts_from_details(details, organisation_id, asked_at))
+        record_integration(session, facts, known=record)

@@ -1,6 +1,6 @@
-"""Kombo's webhooks, once verified: parse, store in the inbox once, apply.
+"""Kombo's webhooks, once verified: parse, apply, store in the inbox once.
 
-Storing and applying happen in one transaction: either the event is in the inbox
+Applying and storing happen in one transaction: either the event is in the inbox
 and its effects are in the database, or neither is (and Kombo delivers it again).
 """
 
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from kombo_portal.db.models import Organisation, WebhookEvent, utc_now
@@ -95,8 +97,18 @@ def parse_event(raw: bytes) -> KomboEvent:
     return KomboEvent(id=event_id, type=event_type, data=data, body=text)
 
 
+class _AlreadyStored(Exception):
+    """The inbox holds the event already: the transaction that applied it again is undone."""
+
+
 def ingest_event(engine: Engine, event: KomboEvent) -> IngestResult:
-    """Store the event once and apply it, in one transaction."""
+    """Apply the event and store it in the inbox, in one transaction, once.
+
+    The inbox row is written last, in one statement that does nothing if the event id
+    is there already; then everything this delivery did is rolled back. Applying
+    before storing saves a look-up (and the statements of a second write of the row)
+    for every event, at the price of some work for each repeat, which is rare.
+    """
     try:
         with transaction(engine) as session:
             if event.type in WAITING_EVENT_TYPES or event.type == "integration-created":
@@ -104,18 +116,31 @@ def ingest_event(engine: Engine, event: KomboEvent) -> IngestResult:
                 subject = _subject(event)
                 if subject:
                     lock_integration(session, subject)
-            if session.get(WebhookEvent, event.id) is not None:
-                return IngestResult(Outcome.DUPLICATE)
             inbox = WebhookEvent(id=event.id, type=event.type, body=event.body)
-            session.add(inbox)
-            session.flush()  # the unique event id: a concurrent duplicate fails here
-            return _apply(session, inbox, event)
-    except IntegrityError:
-        # The same event, delivered twice at once: the other delivery stored it.
-        with Session(engine) as session:
-            if session.get(WebhookEvent, event.id) is not None:
-                return IngestResult(Outcome.DUPLICATE)
-        raise
+            result = _apply(session, inbox, event)
+            if not _store_once(session, inbox):
+                raise _AlreadyStored
+            return result
+    except _AlreadyStored:
+        return IngestResult(Outcome.DUPLICATE)
+
+
+def _store_once(session: Session, inbox: WebhookEvent) -> bool:
+    """Insert the inbox row unless its id is there; False if it was (a repeat).
+
+    A concurrent delivery of the same event waits here for the other to commit or
+    roll back (both databases), so exactly one of them stores and applies it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = {column.name: getattr(inbox, column.name) for column in WebhookEvent.__table__.columns}
+    stored = session.connection().execute(
+        insert(WebhookEvent)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(WebhookEvent.id)  # type: ignore[arg-type]
+    )
+    return stored.first() is not None
 
 
 def _subject(event: KomboEvent) -> str | None:
@@ -130,10 +155,10 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         integration_id = _subject(event)
         inbox.kombo_integration_id = integration_id
         if integration_id is None:
-            return _flag(session, inbox, "no usable integration id")
+            return _flag(inbox, "no usable integration id")
         organisation = _organisation(session, event_origin(data))
         if organisation is None:
-            return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
+            return _flag(inbox, "unknown organisation (end_user.origin_id)")
         inbox.organisation_id = organisation.id
         category = _category(data.get("category"))
         creator = (
@@ -146,7 +171,7 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
                 session, organisation.id, category, clean_text(creator, MAX_EMAIL_LENGTH)
             )
         ):
-            return _flag(session, inbox, "created through a revoked invitation")
+            return _flag(inbox, "created through a revoked invitation")
         try:
             record = record_integration(
                 session,
@@ -159,10 +184,10 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
                 now=now,
             )
         except IntegrationOwnedElsewhere:
-            return _flag(session, inbox, "integration recorded for another organisation")
+            return _flag(inbox, "integration recorded for another organisation")
         except IncompleteFacts:
-            return _flag(session, inbox, "no usable category or tool")
-        _mark_applied(session, inbox, now)
+            return _flag(inbox, "no usable category or tool")
+        _mark_applied(inbox, now)
         lacks_details = record.tool_logo_url is None and record.removed_at is None
         return IngestResult(
             Outcome.APPLIED,
@@ -174,31 +199,30 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         integration_id = _subject(event)
         inbox.kombo_integration_id = integration_id
         if integration_id is None:
-            return _flag(session, inbox, "no usable integration id")
+            return _flag(inbox, "no usable integration id")
         record = find_by_kombo_id(session, integration_id)
         if record is None:
             # Applied when (if ever) the integration appears; see record_integration.
-            session.add(inbox)
             return IngestResult(Outcome.WAITING)
         origin = event_origin(data)
         if origin is not None and origin != record.organisation_id:
-            return _flag(session, inbox, "names another organisation than the integration's")
+            return _flag(inbox, "names another organisation than the integration's")
         if event.type == "integration-deleted":
-            mark_removed(session, integration_id, parse_moment(data.get("deleted_at")))
+            mark_removed(session, integration_id, parse_moment(data.get("deleted_at")), record)
         elif record.removed_at is None:  # a late state change never resurrects it
-            record_integration(session, state_facts(record, data), now=now)
+            record_integration(session, state_facts(record, data), now=now, known=record)
         inbox.organisation_id = record.organisation_id
-        _mark_applied(session, inbox, now)
+        _mark_applied(inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
 
     if event.type == "connection-flow-failed":
         organisation = _organisation(session, event_origin(data))
         if organisation is None:
-            return _flag(session, inbox, "unknown organisation (end_user.origin_id)")
+            return _flag(inbox, "unknown organisation (end_user.origin_id)")
         category = _category(data.get("integration_category"))
         tool = clean_text(data.get("integration_tool"), FIELD_LIMITS["tool_id"])
         if category is None or tool is None:
-            return _flag(session, inbox, "no usable category or tool")
+            return _flag(inbox, "no usable category or tool")
         inbox.organisation_id = organisation.id
         record_flow_failure(
             session,
@@ -208,22 +232,21 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
             log_url=clean_text(data.get("log_url"), 2000),
             now=now,
         )
-        _mark_applied(session, inbox, now)
+        _mark_applied(inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=organisation.id)
 
     if event.type in ("data-changed", "sync-finished"):
         integration_id = clean_text(
             data.get("integration_id"), FIELD_LIMITS["kombo_integration_id"]
         )
-        record = record_data_activity(session, integration_id, now) if integration_id else None
+        owner = record_data_activity(session, integration_id, now) if integration_id else None
         inbox.kombo_integration_id = integration_id
-        if record is None:
-            return _flag(session, inbox, "unknown or removed integration")
-        inbox.organisation_id = record.organisation_id
-        _mark_applied(session, inbox, now)
-        return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
+        if owner is None:
+            return _flag(inbox, "unknown or removed integration")
+        inbox.organisation_id = owner
+        _mark_applied(inbox, now)
+        return IngestResult(Outcome.APPLIED, organisation_id=owner)
 
-    session.add(inbox)
     return IngestResult(Outcome.STORED)
 
 
@@ -237,12 +260,10 @@ def _organisation(session: Session, origin_id: str | None) -> Organisation | Non
     return session.get(Organisation, origin_id) if origin_id else None
 
 
-def _flag(session: Session, inbox: WebhookEvent, reason: str) -> IngestResult:
+def _flag(inbox: WebhookEvent, reason: str) -> IngestResult:
     inbox.flag = reason
-    session.add(inbox)
     return IngestResult(Outcome.FLAGGED)
 
 
-def _mark_applied(session: Session, inbox: WebhookEvent, now) -> None:
+def _mark_applied(inbox: WebhookEvent, now: datetime) -> None:
     inbox.applied_at = now
-    session.add(inbox)

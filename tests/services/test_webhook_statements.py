@@ -1,0 +1,153 @@
+"""How much database work one webhook costs: the most frequent events stay cheap
+(the webhook benchmark's figures depend on it), and a repeat leaves no trace."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlmodel import Session, select
+
+from kombo_portal.db.models import Integration, Organisation, WebhookEvent
+from kombo_portal.db.transaction import transaction
+from kombo_portal.services.accounts import create_organisation
+from kombo_portal.services.webhooks import Outcome, ingest_event, parse_event
+
+INTEGRATION = "personio:AAAA"
+
+
+@pytest.fixture
+def acme(engine) -> str:
+    with transaction(engine) as session:
+        organisation_id = create_organisation(session, "Acme Inc.").id
+    ingest_event(engine, event("evt_created", "integration-created", created_data(organisation_id)))
+    return organisation_id
+
+
+def event(event_id: str, event_type: str, data: dict):
+    return parse_event(json.dumps({"id": event_id, "type": event_type, "data": data}).encode())
+
+
+def created_data(organisation_id: str) -> dict:
+    return {
+        "id": INTEGRATION,
+        "tool": "personio",
+        "category": "HRIS",
+        "end_user": {"origin_id": organisation_id, "creator_email": None},
+    }
+
+
+def data_changed() -> dict:
+    return {"integration_id": INTEGRATION, "changed_models": [{"name": "hris_employees"}]}
+
+
+def state_changed(state: str, updated_at: str) -> dict:
+    return {
+        "integration_id": INTEGRATION,
+        "state": state,
+        "setup_status": "COMPLETED",
+        "qa_status": "PASSED",
+        "updated_at": updated_at,
+    }
+
+
+@contextmanager
+def statements(engine) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs (BEGIN and COMMIT excluded)."""
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+            sent.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+
+
+def version(engine, organisation_id: str) -> int:
+    with Session(engine) as session:
+        return session.get(Organisation, organisation_id).version
+
+
+def test_data_changed_is_one_update_and_one_insert(engine, acme):
+    with statements(engine) as sent:
+        result = ingest_event(engine, event("evt_data", "data-changed", data_changed()))
+
+    assert result.outcome is Outcome.APPLIED
+    assert [statement.split()[0].upper() for statement in sent] == ["UPDATE", "INSERT"]
+
+
+def test_a_state_change_takes_at_most_five_statements_and_one_lock(engine, acme):
+    change = event(
+        "evt_state", "integration-state-changed", state_changed("INVALID", "2030-01-01T00:00:00Z")
+    )
+    with statements(engine) as sent:
+        result = ingest_event(engine, change)
+
+    assert result.outcome is Outcome.APPLIED
+    locks = [statement for statement in sent if "pg_advisory_xact_lock" in statement]
+    assert len(locks) == (1 if engine.dialect.name == "postgresql" else 0)
+    # The lock, the record, the integration's and the organisation's updates, the inbox.
+    assert len(sent) <= 5
+    # The organisation's version (which locks its row) is bumped last, at the commit.
+    assert "organisation" in sent[-1].lower() and sent[-1].split()[0].upper() == "UPDATE"
+
+
+def test_a_repeat_changes_nothing_and_bumps_no_version(engine, acme):
+    change = event(
+        "evt_state", "integration-state-changed", state_changed("INVALID", "2030-01-01T00:00:00Z")
+    )
+    assert ingest_event(engine, change).outcome is Outcome.APPLIED
+    before = version(engine, acme)
+
+    # The same id with other content: what the first delivery stored stands.
+    repeat = event(
+        "evt_state", "integration-state-changed", state_changed("ACTIVE", "2031-01-01T00:00:00Z")
+    )
+    assert ingest_event(engine, repeat).outcome is Outcome.DUPLICATE
+
+    assert version(engine, acme) == before
+    with Session(engine) as session:
+        assert session.exec(select(Integration.state)).one() == "INVALID"
+        stored = session.get(WebhookEvent, "evt_state")
+        assert json.loads(stored.body)["data"]["state"] == "INVALID"
+
+
+def test_data_changed_for_a_removed_integration_is_flagged_without_writing_it(engine, acme):
+    ingest_event(engine, event("evt_deleted", "integration-deleted", {"id": INTEGRATION}))
+
+    result = ingest_event(engine, event("evt_data", "data-changed", data_changed()))
+
+    assert result.outcome is Outcome.FLAGGED
+    with Session(engine) as session:
+        assert session.exec(select(Integration.last_data_activity_at)).one() is None
+        assert session.get(WebhookEvent, "evt_data").flag == "unknown or removed integration"
+
+
+def test_writers_in_many_threads_all_commit(engine, acme):
+    """SQLite: writers of one process queue for the write lock; none fails busy."""
+    failures: list[BaseException] = []
+
+    def deliver(index: int) -> None:
+        try:
+            for step in range(10):
+                ingest_event(engine, event(f"evt_{index}_{step}", "data-changed", data_changed()))
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=deliver, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    with Session(engine) as session:
+        assert len(session.exec(select(WebhookEvent)).all()) == 1 + 80
