@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import bindparam, delete, text, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -253,14 +253,21 @@ def record_data_activity(
     return (
         session.connection()
         .execute(
-            update(Integration)
-            .where(Integration.kombo_integration_id == kombo_integration_id)
-            .where(Integration.removed_at.is_(None))  # type: ignore[union-attr]
-            .values(last_data_activity_at=now or utc_now())
-            .returning(Integration.organisation_id)
+            _NOTE_DATA_ACTIVITY,
+            {"integration": kombo_integration_id, "at": now or utc_now()},
         )
         .scalar_one_or_none()
     )
+
+
+# Built once, values bound per call: SQLAlchemy reuses the compiled statement.
+_NOTE_DATA_ACTIVITY = (
+    update(Integration)
+    .where(Integration.kombo_integration_id == bindparam("integration"))
+    .where(Integration.removed_at.is_(None))  # type: ignore[union-attr]
+    .values(last_data_activity_at=bindparam("at"))
+    .returning(Integration.organisation_id)
+)
 
 
 def record_flow_failure(

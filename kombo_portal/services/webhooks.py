@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -131,16 +131,20 @@ def _store_once(session: Session, inbox: WebhookEvent) -> bool:
     A concurrent delivery of the same event waits here for the other to commit or
     roll back (both databases), so exactly one of them stores and applies it.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    values = {column.name: getattr(inbox, column.name) for column in WebhookEvent.__table__.columns}
-    stored = session.connection().execute(
-        insert(WebhookEvent)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(WebhookEvent.id)  # type: ignore[arg-type]
-    )
-    return stored.first() is not None
+    values = {column.name: getattr(inbox, column.name) for column in _INBOX_COLUMNS}
+    statement = _INSERT_UNLESS_STORED[session.get_bind().dialect.name]
+    return session.connection().execute(statement, values).first() is not None
+
+
+_INBOX_COLUMNS = tuple(WebhookEvent.__table__.columns)  # type: ignore[attr-defined]
+# Built once, values bound per call: SQLAlchemy reuses the compiled statement.
+_INSERT_UNLESS_STORED = {
+    name: insert(WebhookEvent)
+    .values({column.name: bindparam(column.name, type_=column.type) for column in _INBOX_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(WebhookEvent.id)  # type: ignore[arg-type]
+    for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 def _subject(event: KomboEvent) -> str | None:
