@@ -10,6 +10,10 @@ from sqlalchemy.engine import URL, make_url
 
 from kombo_portal.config import PROJECT_ROOT, get_settings
 
+# Requests' database work runs in the web server's thread pool (40 threads); most of
+# it holds a connection briefly, so half as many connections serve a burst.
+POSTGRESQL_POOL_SIZE = 20
+
 
 def normalise_database_url(url: str) -> URL:
     """Parse a database URL: psycopg 3 for PostgreSQL (the driver the project
@@ -35,6 +39,10 @@ def create_database_engine(url: str) -> Engine:
     return create_engine(
         parsed,
         pool_pre_ping=True,
+        # Connections kept open per process. Beyond these, each use opens and closes
+        # one (a TCP and authentication handshake): with SQLAlchemy's default of 5,
+        # 16 concurrent webhook deliveries spent 6 % of their time connecting.
+        pool_size=POSTGRESQL_POOL_SIZE,
         # Database errors end up in logs: without the values (emails, webhook bodies).
         hide_parameters=True,
         connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
