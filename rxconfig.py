@@ -30,6 +30,12 @@ config = rx.Config(
     ],
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    # The operator's accent colour (PORTAL_ACCENT_COLOR); light or dark follows the
+    # browser's preference until the visitor picks one with the page's toggle.
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color=settings.accent_color, radius="medium")
+        )
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -209,7 +209,7 @@ def _user_list(args: argparse.Namespace, out: TextIO) -> None:
         names = {org.id: org.name for org in list_organisations(session)}
         for user in list_users(session, organisation):
             print(
-                f"{user.email}  {user.role}  {user.language}  {names[user.organisation_id]}",
+                f"{user.email}  {user.role}  {user.language or '-'}  {names[user.organisation_id]}",
                 file=out,
             )
 
@@ -261,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--org", required=True, help="the organisation's name")
     user_add.add_argument("--role", choices=[role.value for role in Role], default="member")
     user_add.add_argument("--name", help="shown in the portal (default: from the email)")
-    user_add.add_argument("--language", default="en", help="en, de, fr, it or es")
+    user_add.add_argument(
+        "--language", default=None, help="en, de, fr, it or es (default: the browser's)"
+    )
     user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

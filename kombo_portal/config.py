@@ -50,6 +50,22 @@ NEW_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 # The origin of the pages Kombo's connection links open (`https://connect.kombo.dev/v1?token=...`).
 DEFAULT_KOMBO_CONNECT_ORIGIN = "https://connect.kombo.dev"
 
+# Operator branding: the page header, the browser title and the theme's accent colour.
+DEFAULT_PRODUCT_NAME = "Kombo Portal"
+DEFAULT_LOGO_URL = "/favicon.svg"  # a file in assets/, served at the site's root
+ASSETS_FOLDER = PROJECT_ROOT / "assets"
+MAX_PRODUCT_NAME_LENGTH = 60
+DEFAULT_ACCENT_COLOR = "indigo"
+# Radix Themes' accent colours, the only values rx.theme(accent_color=...) takes.
+ACCENT_COLORS = (
+    "tomato", "red", "ruby", "crimson", "pink", "plum", "purple", "violet", "iris", "indigo",
+    "blue", "cyan", "teal", "jade", "green", "grass", "brown", "orange", "sky", "mint", "lime",
+    "yellow", "amber", "gold", "bronze", "gray",
+)  # fmt: skip
+# The accents whose buttons keep WCAG AA contrast (4.5:1) for their text, light and dark:
+# with the others, white on the solid colour (or its soft variant) falls short.
+ACCESSIBLE_ACCENT_COLORS = ("plum", "purple", "violet", "iris", "indigo", "sky", "mint")
+
 
 class KomboRegion(StrEnum):
     EU = "eu"
@@ -164,6 +180,40 @@ def _split_frame_ancestors(value: object) -> object:
     return tuple(sources)
 
 
+def _accent_color(value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip().lower() or DEFAULT_ACCENT_COLOR
+        if value not in ACCENT_COLORS:
+            raise ValueError(
+                f"PORTAL_ACCENT_COLOR: {value!r} is not a Radix Themes accent colour; "
+                f"use one of {', '.join(ACCENT_COLORS)}"
+            )
+    return value
+
+
+def _logo_url(value: object) -> object:
+    """An https:// URL, or a path to a file in assets/ (`/logo.svg`)."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip() or DEFAULT_LOGO_URL
+    if value.startswith("https://"):
+        if not urlsplit(value).hostname:
+            raise ValueError(f"PORTAL_LOGO_URL: {value!r} names no host")
+        return value
+    relative = value.removeprefix("/")
+    if (
+        not value.startswith("/")
+        or value.startswith("//")
+        or ".." in relative.split("/")
+        or not (ASSETS_FOLDER / relative).is_file()
+    ):
+        raise ValueError(
+            f"PORTAL_LOGO_URL: {value!r} is neither an https:// URL nor a file in the "
+            "app's assets/ folder (written /logo.svg for assets/logo.svg)"
+        )
+    return value
+
+
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
 
@@ -229,6 +279,18 @@ class Settings(BaseModel):
     )
     log_level: Annotated[LogLevel, _case_or_default("upper", "INFO")] = Field(
         default=LogLevel.INFO, alias="PORTAL_LOG_LEVEL"
+    )
+    product_name: Annotated[str, BeforeValidator(_blank_to_none)] = Field(
+        default=DEFAULT_PRODUCT_NAME,
+        alias="PORTAL_PRODUCT_NAME",
+        min_length=1,
+        max_length=MAX_PRODUCT_NAME_LENGTH,
+    )
+    logo_url: Annotated[str, BeforeValidator(_logo_url)] = Field(
+        default=DEFAULT_LOGO_URL, alias="PORTAL_LOGO_URL"
+    )
+    accent_color: Annotated[str, BeforeValidator(_accent_color)] = Field(
+        default=DEFAULT_ACCENT_COLOR, alias="PORTAL_ACCENT_COLOR"
     )
 
     @model_validator(mode="before")
@@ -335,6 +397,12 @@ class Settings(BaseModel):
         if self.sandbox_mode:
             return []
         warnings = []
+        if self.accent_color not in ACCESSIBLE_ACCENT_COLORS:
+            warnings.append(
+                f"PORTAL_ACCENT_COLOR: {self.accent_color} gives buttons whose text falls "
+                "short of WCAG AA contrast (4.5:1); these keep it: "
+                f"{', '.join(ACCESSIBLE_ACCENT_COLORS)}"
+            )
         if not self.cookie_secure:
             warnings.append(
                 "PORTAL_COOKIE_SECURE: is 0, so the session cookie goes without Secure and "

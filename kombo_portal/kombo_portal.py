@@ -16,6 +16,8 @@ from kombo_portal.state.integrations import IntegrationsState
 configure_portal_logging()
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
 install_backend(backend)
+# The operator's product (PORTAL_PRODUCT_NAME) names every browser tab.
+PRODUCT_NAME = get_settings().product_name
 
 app = rx.App(
     # The portal's routes first; then headers around everything, pages included.
@@ -41,13 +43,13 @@ app.register_lifespan_task(backend.lifespan)
 app.add_page(
     integrations_page,
     route=INTEGRATIONS_PATH,
-    title="Integrations",
+    title=f"Integrations · {PRODUCT_NAME}",
     on_load=IntegrationsState.load,
 )
 app.add_page(
     sign_in_page,
     route=SIGN_IN_PATH,
-    title="Sign in",
+    title=f"Sign in · {PRODUCT_NAME}",
     on_load=AuthState.skip_sign_in_if_signed_in,
 )
-app.add_page(rx.fragment(), route="/", title="Integrations", on_load=rx.redirect(INTEGRATIONS_PATH))
+app.add_page(rx.fragment(), route="/", title=PRODUCT_NAME, on_load=rx.redirect(INTEGRATIONS_PATH))

@@ -286,3 +286,50 @@ def test_an_empty_line_means_the_default_for_every_kind_of_setting():
     }
 
     assert Settings.from_environment(blank) == Settings.from_environment({})
+
+
+def test_branding_defaults_to_the_portals_own():
+    settings = settings_from(PORTAL_PRODUCT_NAME=" ", PORTAL_LOGO_URL="", PORTAL_ACCENT_COLOR="")
+
+    assert settings.product_name == "Kombo Portal"
+    assert settings.logo_url == "/favicon.svg"
+    assert settings.accent_color == "indigo"
+
+
+def test_branding_takes_a_name_an_https_or_asset_logo_and_a_radix_accent():
+    settings = settings_from(
+        PORTAL_PRODUCT_NAME=" Acme HR ",
+        PORTAL_LOGO_URL="https://cdn.acme.example/logo.svg",
+        PORTAL_ACCENT_COLOR="Violet",
+    )
+
+    assert settings.product_name == "Acme HR"
+    assert settings.logo_url == "https://cdn.acme.example/logo.svg"
+    assert settings.accent_color == "violet"
+    assert settings_from(PORTAL_LOGO_URL="/favicon.svg").logo_url == "/favicon.svg"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PORTAL_ACCENT_COLOR", "corporate-blue", "is not a Radix Themes accent colour"),
+        ("PORTAL_ACCENT_COLOR", "#3e63dd", "is not a Radix Themes accent colour"),
+        ("PORTAL_LOGO_URL", "http://cdn.acme.example/logo.svg", "neither an https:// URL"),
+        ("PORTAL_LOGO_URL", "/../pyproject.toml", "neither an https:// URL"),
+        ("PORTAL_LOGO_URL", "/no-such-logo.svg", "neither an https:// URL"),
+        ("PORTAL_LOGO_URL", "//cdn.acme.example/logo.svg", "neither an https:// URL"),
+        ("PORTAL_PRODUCT_NAME", "x" * 61, "at most 60 characters"),
+    ],
+)
+def test_bad_branding_stops_the_app_naming_the_variable(name, value, message):
+    with pytest.raises(SettingsError, match=f"^{name}: .*{message}"):
+        settings_from(**{name: value})
+
+
+def test_an_accent_whose_buttons_lack_contrast_is_a_production_warning():
+    assert settings_from(**PRODUCTION, PORTAL_ACCENT_COLOR="iris").production_warnings() == []
+
+    warnings = settings_from(**PRODUCTION, PORTAL_ACCENT_COLOR="orange").production_warnings()
+
+    assert len(warnings) == 1
+    assert warnings[0].startswith("PORTAL_ACCENT_COLOR: orange gives buttons")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from html import escape
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from starlette.routing import Route
 
 from kombo_portal.config import Settings
 from kombo_portal.db.transaction import transaction
+from kombo_portal.i18n import DEFAULT_LANGUAGE, preferred_language, translate
 from kombo_portal.services.sessions import end_session, redeem_grant
 
 SESSION_COOKIE = "kombo_portal_session"
@@ -29,10 +31,16 @@ SESSION_COOKIE = "kombo_portal_session"
 SIGN_IN_NONCE_COOKIE = "kombo_portal_sign_in"
 FALLBACK_PAGE = "/sign-in"
 
-EXPIRED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Sign in again</title></head><body>
-<p>This sign-in has expired or was already used. Go back and sign in again.</p>
+
+def expired_page(language: str) -> str:
+    """Said when a sign-in's grant is unknown, expired or spent: in the browser's language."""
+    return f"""<!doctype html><html lang="{language}"><head><meta charset="utf-8">
+<title>{escape(translate(language, "sign_in.expired_title"))}</title></head><body>
+<p>{escape(translate(language, "sign_in.expired"))}</p>
 </body></html>"""
+
+
+EXPIRED_PAGE = expired_page(DEFAULT_LANGUAGE)
 
 
 def session_cookie_token(cookie_header: str) -> str:
@@ -72,7 +80,8 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
 
         redeemed = await run_in_threadpool(redeem)
         if redeemed is None:
-            return HTMLResponse(EXPIRED_PAGE, status_code=400)
+            language = preferred_language(request.headers.get("accept-language", ""))
+            return HTMLResponse(expired_page(language), status_code=400)
         destination = redeemed.page_origin + redeemed.next_path
         if not same_host(destination, request):
             destination = redeemed.next_path

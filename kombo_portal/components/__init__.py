@@ -1,7 +1,17 @@
 """Reusable UI pieces; nothing here knows the portal's state."""
 
+from kombo_portal.components.document_language import DocumentLanguage, document_language
 from kombo_portal.components.kombo_connect import KomboConnect, kombo_connect
 from kombo_portal.components.page_exit import PageExit, page_exit
 from kombo_portal.components.ticker import Ticker, ticker
 
-__all__ = ["KomboConnect", "PageExit", "Ticker", "kombo_connect", "page_exit", "ticker"]
+__all__ = [
+    "DocumentLanguage",
+    "KomboConnect",
+    "PageExit",
+    "Ticker",
+    "document_language",
+    "kombo_connect",
+    "page_exit",
+    "ticker",
+]

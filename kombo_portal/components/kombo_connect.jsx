@@ -4,27 +4,70 @@ import { showKomboConnect } from "@kombo-api/connect";
 // Opens Kombo Connect for `link` and reports how it ended. Each link is opened at
 // most once: React StrictMode runs effects twice in development, and a websocket
 // reconnect re-renders with the same props; neither may open a second flow.
-export function KomboConnect({ link, useContainer, onSuccess, onCancel, onError }) {
+//
+// The library's iframe covers the page but is not a dialog to assistive technology:
+// while it is open the rest of the page is made inert (keyboard and screen readers
+// stay in the flow), the iframe gets a title and the focus; when it closes, the
+// focus goes to `returnFocusTo` (the control that opened the flow is often gone by
+// then, replaced by what the flow changed).
+export function KomboConnect({
+  link,
+  useContainer,
+  frameTitle,
+  returnFocusTo,
+  onSuccess,
+  onCancel,
+  onError,
+}) {
   const container = useRef(null);
   const opened = useRef(null);
+  const releasePage = useRef(null);
 
   useEffect(() => {
     if (!link || opened.current === link) return;
     opened.current = link;
-    const options = useContainer && container.current ? { container: container.current } : {};
-    showKomboConnect(link, options)
+    const host = useContainer && container.current ? container.current : null;
+    const focusAfter = returnFocusTo;
+    const parent = host || document.body;
+    const lastBefore = parent.lastElementChild;
+    const flow = showKomboConnect(link, host ? { container: host } : {});
+    // showKomboConnect appends its iframe before it returns (none if it refused to open).
+    const frame = parent.lastElementChild !== lastBefore ? parent.lastElementChild : null;
+    if (frame) {
+      if (frameTitle) frame.title = frameTitle;
+      if (!host) releasePage.current = makeOthersInert(frame);
+      frame.focus();
+    }
+    const closed = () => {
+      releasePage.current?.();
+      releasePage.current = null;
+      if (focusAfter) document.querySelector(focusAfter)?.focus();
+    };
+    flow
       .then((activationToken) => {
         opened.current = null;
+        closed();
         onSuccess?.(activationToken);
       })
       .catch((error) => {
         const name = (error && error.name) || "Error";
         if (name === "KomboConnectAlreadyOpenError") return; // the open flow goes on
         opened.current = null;
+        closed();
         if (name === "KomboConnectCancelledError") onCancel?.();
         else onError?.(name, String((error && error.message) || ""));
       });
   }, [link]);
 
+  // Leaving the page mid-flow must not leave it inert.
+  useEffect(() => () => releasePage.current?.(), []);
+
   return <div ref={container} data-kombo-connect="" />;
+}
+
+// Makes every other child of <body> inert; returns the function that undoes it.
+function makeOthersInert(frame) {
+  const made = [...document.body.children].filter((child) => child !== frame && !child.inert);
+  made.forEach((child) => (child.inert = true));
+  return () => made.forEach((child) => (child.inert = false));
 }

@@ -34,6 +34,9 @@ Example::
         on_error=ConnectState.failed,
     )
 
+While the flow is open the rest of the page is inert; the iframe gets
+`frame_title` and the focus, and `return_focus_to` gets it back afterwards.
+
 Each link opens at most once (also under React StrictMode and websocket
 reconnects); clear `link` when the flow ends so the next link can open. A flow
 already open is left alone rather than reported as an error.
@@ -60,6 +63,13 @@ class KomboConnect(rx.Component):
     use_container: rx.Var[bool]
     """Put the flow's iframe inside this component's element instead of the page's body
     (for example inside a dialog that traps focus). Removing the element cancels the flow."""
+
+    frame_title: rx.Var[str]
+    """The flow's iframe's accessible name (what a screen reader announces)."""
+
+    return_focus_to: rx.Var[str]
+    """A CSS selector: the element to focus when the flow closes, read when it opens
+    (give it tabindex -1 if it is not a control)."""
 
     on_success: EventHandler[passthrough_event_spec(str)]
     """The flow finished: the activation token, for the server to exchange."""

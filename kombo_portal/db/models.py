@@ -70,7 +70,9 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=200)
     password_hash: str = Field(max_length=200)
     role: str = Field(default=Role.MEMBER.value, max_length=16)
-    language: str = Field(default="en", max_length=2)
+    # The language the user chose (en, de, ...); None until they choose one, and then
+    # pages follow their browser.
+    language: str | None = Field(default=None, max_length=2)
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -6,6 +6,8 @@ import reflex as rx
 
 from kombo_portal.components import kombo_connect, ticker
 from kombo_portal.config import get_settings
+from kombo_portal.pages.brand import brand, colour_mode_toggle
+from kombo_portal.pages.language import language_switch
 from kombo_portal.pages.sign_in import auth_page_exit
 from kombo_portal.state.auth import HOME_PATH
 from kombo_portal.state.integrations import IntegrationsState
@@ -13,36 +15,72 @@ from kombo_portal.state.integrations import IntegrationsState
 INTEGRATIONS_PATH = HOME_PATH
 # How often an open page checks for changes made elsewhere (webhooks, other admins).
 REFRESH_MILLISECONDS = 1500
+# Each card state's icon: with its label, a state never rests on colour alone.
+STATE_ICONS = {
+    "not_connected": "plug",
+    "connecting": "loader",
+    "active": "circle-check",
+    "setup_incomplete": "list-todo",
+    "needs_reconnection": "plug-zap",
+    "disabled": "circle-pause",
+    "failed": "circle-x",
+    "removed": "trash-2",
+}
+
+
+def t(key: str) -> rx.Var:
+    """A word of the page in the page's language (see kombo_portal.i18n)."""
+    return IntegrationsState.text[key]
 
 
 def sandbox_notice() -> rx.Component:
     return rx.callout(
-        "Sandbox mode: connections go to a local Kombo sandbox, not to Kombo.",
+        t("page.sandbox_notice"),
         icon="flask-conical",
         color_scheme="amber",
+        # Amber's normal text is under WCAG AA contrast on its own background.
+        high_contrast=True,
     )
 
 
 def page_header() -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.heading("Integrations", as_="h1", size="7"),
-            rx.text(
-                "Connect the systems your company runs on, so their data flows in.",
-                color_scheme="gray",
+    return rx.el.header(
+        rx.hstack(
+            brand(),
+            rx.spacer(),
+            rx.vstack(
+                rx.text(IntegrationsState.user_name, weight="medium"),
+                rx.text(IntegrationsState.organisation_name, size="2", color_scheme="gray"),
+                rx.hstack(
+                    language_switch(IntegrationsState.switch_language),
+                    colour_mode_toggle(),
+                    rx.button(
+                        t("page.sign_out"),
+                        variant="soft",
+                        size="1",
+                        on_click=IntegrationsState.sign_out,
+                    ),
+                    align="center",
+                    spacing="3",
+                ),
+                align="end",
+                spacing="1",
+                # Stays on the right when a narrow screen wraps it under the brand.
+                margin_left="auto",
             ),
-            spacing="1",
-        ),
-        rx.spacer(),
-        rx.vstack(
-            rx.text(IntegrationsState.user_name, weight="medium"),
-            rx.text(IntegrationsState.organisation_name, size="2", color_scheme="gray"),
-            rx.button("Sign out", variant="soft", size="1", on_click=IntegrationsState.sign_out),
-            align="end",
-            spacing="1",
+            width="100%",
+            align="start",
+            wrap="wrap",
         ),
         width="100%",
-        align="start",
+    )
+
+
+def page_title() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("page.title"), as_="h1", size="7"),
+        rx.text(t("page.subtitle"), color_scheme="gray"),
+        spacing="1",
     )
 
 
@@ -60,7 +98,9 @@ def messages() -> rx.Component:
                     rx.cond(
                         IntegrationsState.error_log_url != "",
                         rx.link(
-                            "Kombo's log", href=IntegrationsState.error_log_url, is_external=True
+                            t("page.kombo_log"),
+                            href=IntegrationsState.error_log_url,
+                            is_external=True,
                         ),
                     ),
                     spacing="2",
@@ -74,7 +114,21 @@ def messages() -> rx.Component:
     )
 
 
-def connected_details(card: rx.Var) -> rx.Component:
+def state_badge(card: rx.Var) -> rx.Component:
+    """The card's one state: an icon and a label, so it never rests on colour alone."""
+    icon = rx.match(
+        card["state"],
+        *[
+            (state, rx.icon(name, size=14, aria_hidden="true"))
+            for state, name in STATE_ICONS.items()
+        ],
+        rx.icon("circle-help", size=14, aria_hidden="true"),
+    )
+    return rx.badge(icon, card["status_text"], color_scheme=card["status_colour"], size="2")
+
+
+def card_status(card: rx.Var) -> rx.Component:
+    """State, the tool it is about, and a line saying what it means for the reader."""
     return rx.hstack(
         rx.cond(
             card["logo_url"] != "",
@@ -84,18 +138,23 @@ def connected_details(card: rx.Var) -> rx.Component:
         ),
         rx.vstack(
             rx.hstack(
-                rx.text(card["tool_label"], weight="bold", size="4"),
-                rx.badge(card["status_text"], color_scheme=card["status_colour"], size="2"),
+                rx.cond(
+                    card["tool_label"] != "",
+                    rx.text(card["tool_label"], weight="bold", size="4"),
+                ),
+                state_badge(card),
                 align="center",
                 spacing="2",
+                wrap="wrap",
             ),
-            rx.text(
-                "Connected by ",
-                card["connected_by"],
-                " on ",
-                card["connected_on"],
-                size="2",
-                color_scheme="gray",
+            rx.text(card["explanation"], size="2"),
+            rx.cond(
+                card["details"] != "",
+                rx.text(card["details"], size="2", color_scheme="gray"),
+            ),
+            rx.cond(
+                card["log_url"] != "",
+                rx.link(t("page.kombo_log"), href=card["log_url"], is_external=True, size="2"),
             ),
             spacing="1",
         ),
@@ -109,11 +168,7 @@ def reconnection_banner() -> rx.Component:
         IntegrationsState.broken != "",
         rx.callout.root(
             rx.callout.icon(rx.icon("plug-zap")),
-            rx.callout.text(
-                "Needs reconnection: ",
-                IntegrationsState.broken,
-                ". The credentials stopped working; reconnect to sync again.",
-            ),
+            rx.callout.text(IntegrationsState.broken),
             color_scheme="red",
             role="alert",
         ),
@@ -124,25 +179,25 @@ def disconnect_dialog(card: rx.Var) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(
-                "Disconnect",
+                t("action.disconnect"),
                 color_scheme="red",
                 variant="soft",
                 disabled=IntegrationsState.connecting != "",
             ),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Disconnect ", card["tool_label"], "?"),
-            rx.alert_dialog.description(
-                "Kombo stops syncing ",
-                card["tool_label"],
-                " and deletes this connection. You can connect again later.",
-            ),
+            rx.alert_dialog.title(card["disconnect_title"]),
+            rx.alert_dialog.description(card["disconnect_description"]),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(
+                    rx.button(t("action.cancel"), variant="soft", color_scheme="gray")
+                ),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Disconnect",
+                        t("action.disconnect"),
                         color_scheme="red",
+                        # White on Radix's red is under WCAG AA contrast.
+                        high_contrast=True,
                         on_click=IntegrationsState.disconnect(card["integration_id"]),
                     )
                 ),
@@ -154,85 +209,104 @@ def disconnect_dialog(card: rx.Var) -> rx.Component:
     )
 
 
+def primary_button(card: rx.Var) -> rx.Component:
+    """The card's one obvious next step; it shows progress while its flow opens."""
+    busy = IntegrationsState.connecting != ""
+
+    def button(on_click) -> rx.Component:
+        return rx.button(
+            card["primary_label"],
+            on_click=on_click,
+            loading=card["busy"] == "yes",
+            disabled=busy,
+        )
+
+    connect = button(IntegrationsState.connect(card["category"]))
+    reconnect = button(IntegrationsState.reconnect(card["integration_id"]))
+    return rx.match(
+        card["primary"],
+        ("connect", connect),
+        ("connect_again", connect),
+        # A failed flow is tried again the way it was made: connect, or reconnect.
+        ("try_again", rx.cond(card["connected"] == "yes", reconnect, connect)),
+        ("reconnect", reconnect),
+        ("finish_setup", button(IntegrationsState.finish_setup(card["integration_id"]))),
+        ("enable", button(IntegrationsState.set_enabled(card["integration_id"], True))),
+        rx.fragment(),
+    )
+
+
 def card_actions(card: rx.Var) -> rx.Component:
     busy = IntegrationsState.connecting != ""
     return rx.hstack(
-        rx.button(
-            "Reconnect",
-            # Prominent when the credentials stopped working.
-            variant=rx.cond(card["needs_reconnection"] == "yes", "solid", "soft"),
-            on_click=IntegrationsState.reconnect(card["integration_id"]),
-            loading=IntegrationsState.connecting == card["category"],
-            disabled=busy,
-        ),
+        primary_button(card),
         rx.cond(
-            card["setup_incomplete"] == "yes",
+            card["can_reconnect"] == "yes",
             rx.button(
-                "Finish setup",
-                on_click=IntegrationsState.finish_setup(card["integration_id"]),
-                disabled=busy,
-            ),
-        ),
-        rx.cond(
-            card["disabled"] == "yes",
-            rx.button(
-                "Enable",
+                t("action.reconnect"),
                 variant="soft",
-                on_click=IntegrationsState.set_enabled(card["integration_id"], True),
+                on_click=IntegrationsState.reconnect(card["integration_id"]),
+                # The only button of the flow when the card asked for nothing first.
+                loading=(card["busy"] == "yes") & (card["primary"] == ""),
                 disabled=busy,
             ),
+        ),
+        rx.cond(
+            card["can_disable"] == "yes",
             rx.button(
-                "Disable",
+                t("action.disable"),
                 variant="soft",
                 color_scheme="gray",
                 on_click=IntegrationsState.set_enabled(card["integration_id"], False),
                 disabled=busy,
             ),
         ),
-        disconnect_dialog(card),
+        rx.cond(card["connected"] == "yes", disconnect_dialog(card)),
+        rx.cond(
+            card["can_invite"] == "yes",
+            rx.button(
+                t("action.invite"),
+                variant="soft",
+                on_click=IntegrationsState.open_invite(card["category"]),
+                disabled=busy,
+            ),
+        ),
         spacing="2",
         wrap="wrap",
     )
 
 
-def connect_button(card: rx.Var) -> rx.Component:
-    return rx.button(
-        "Connect ",
-        card["category"],
-        on_click=IntegrationsState.connect(card["category"]),
-        loading=IntegrationsState.connecting == card["category"],
-        disabled=IntegrationsState.connecting != "",
-    )
-
-
 def invitation_row(invitation: rx.Var) -> rx.Component:
+    # Icon with text and the two buttons wrap as groups on a narrow screen.
     return rx.hstack(
-        rx.icon("mail", size=16),
-        rx.text(
-            "Invitation for ",
-            invitation["email"],
-            " (", invitation["created_on"], ")",
-            size="2",
+        rx.hstack(
+            rx.icon("mail", size=16, aria_hidden="true", flex_shrink="0"),
+            rx.text(invitation["label"], size="2"),
+            align="center",
+            spacing="2",
         ),
-        rx.spacer(),
-        rx.button(
-            "Copy link",
-            size="1",
-            variant="soft",
-            on_click=rx.set_clipboard(invitation["url"]),
-        ),
-        rx.button(
-            "Revoke",
-            size="1",
-            variant="soft",
-            color_scheme="red",
-            on_click=IntegrationsState.revoke(invitation["id"]),
+        rx.hstack(
+            rx.button(
+                t("invitation.copy"),
+                size="1",
+                variant="soft",
+                on_click=rx.set_clipboard(invitation["url"]),
+            ),
+            rx.button(
+                t("invitation.revoke"),
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=IntegrationsState.revoke(invitation["id"]),
+            ),
+            spacing="2",
+            margin_left="auto",
         ),
         width="100%",
         align="center",
         wrap="wrap",
         data_invitation=invitation["email"],
-    )  # fmt: skip
+    )
 
 
 def card_invitations(card: rx.Var) -> rx.Component:
@@ -247,15 +321,11 @@ def card_invitations(card: rx.Var) -> rx.Component:
 def invite_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Invite a colleague to connect ", IntegrationsState.inviting),
-            rx.dialog.description(
-                "For a colleague who holds the credentials. They get a link to connect "
-                "without signing in here; it works for a year unless you revoke it.",
-                size="2",
-            ),
+            rx.dialog.title(IntegrationsState.invite_title),
+            rx.dialog.description(t("dialog.invite.description"), size="2"),
             rx.form(
                 rx.vstack(
-                    rx.el.label("Colleague's email", html_for="colleague-email"),
+                    rx.el.label(t("dialog.invite.email"), html_for="colleague-email"),
                     rx.input(
                         id="colleague-email",
                         name="email",
@@ -269,13 +339,13 @@ def invite_dialog() -> rx.Component:
                     ),
                     rx.hstack(
                         rx.button(
-                            "Cancel",
+                            t("action.cancel"),
                             type="button",
                             variant="soft",
                             color_scheme="gray",
                             on_click=IntegrationsState.close_invite,
                         ),
-                        rx.button("Create link", type="submit"),
+                        rx.button(t("dialog.invite.submit"), type="submit"),
                         justify="end",
                         width="100%",
                     ),
@@ -300,60 +370,21 @@ def integration_card(card: rx.Var) -> rx.Component:
                 spacing="2",
             ),
             rx.text(card["description"], color_scheme="gray", size="2"),
+            card_status(card),
+            # Members see the state, without actions (the server refuses theirs too).
+            rx.cond(IntegrationsState.is_admin, card_actions(card)),
             rx.cond(
-                card["failed_tool"] != "",
-                rx.hstack(
-                    rx.icon("circle-x", size=16, color=rx.color("red", 11)),
-                    rx.text(
-                        "The last attempt to connect ",
-                        card["failed_tool"],
-                        " failed.",
-                        size="2",
-                        color_scheme="red",
-                    ),
-                    align="center",
-                    spacing="1",
-                ),
-            ),
-            rx.cond(
-                card["connected"] == "yes",
-                rx.vstack(
-                    connected_details(card),
-                    rx.cond(IntegrationsState.is_admin, card_actions(card)),
-                    spacing="3",
-                ),
-                rx.vstack(
-                    rx.hstack(
-                        rx.text("Not connected", size="2"),
-                        rx.spacer(),
-                        rx.cond(
-                            IntegrationsState.is_admin,
-                            rx.hstack(
-                                rx.button(
-                                    "Invite a colleague",
-                                    variant="soft",
-                                    on_click=IntegrationsState.open_invite(card["category"]),
-                                    disabled=IntegrationsState.connecting != "",
-                                ),
-                                connect_button(card),
-                                spacing="2",
-                                wrap="wrap",
-                            ),
-                        ),
-                        width="100%",
-                        align="center",
-                        wrap="wrap",
-                    ),
-                    rx.cond(IntegrationsState.is_admin, card_invitations(card)),
-                    width="100%",
-                    spacing="2",
-                ),
+                IntegrationsState.is_admin & (card["can_invite"] == "yes"),
+                card_invitations(card),
             ),
             spacing="3",
             width="100%",
         ),
         width="100%",
         data_category=card["category"],
+        data_state=card["state"],
+        # Not a tab stop; focused by the Connect component when the flow closes.
+        tab_index=-1,
     )
 
 
@@ -365,7 +396,9 @@ def activity_entry(entry: rx.Var) -> rx.Component:
             entry["what"],
             rx.cond(
                 entry["log_url"] != "",
-                rx.fragment(" ", rx.link("Kombo's log", href=entry["log_url"], is_external=True)),
+                rx.fragment(
+                    " ", rx.link(t("page.kombo_log"), href=entry["log_url"], is_external=True)
+                ),
             ),
         ),
     )
@@ -374,33 +407,33 @@ def activity_entry(entry: rx.Var) -> rx.Component:
 def activity_log() -> rx.Component:
     page = IntegrationsState.activity_page_number
     return rx.vstack(
-        rx.heading("Activity", as_="h2", size="5"),
+        rx.heading(t("page.activity"), as_="h2", size="5"),
         rx.cond(
             IntegrationsState.activity.length() > 0,
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("When"),
-                        rx.table.column_header_cell("Who"),
-                        rx.table.column_header_cell("What"),
+                        rx.table.column_header_cell(t("page.when")),
+                        rx.table.column_header_cell(t("page.who")),
+                        rx.table.column_header_cell(t("page.what")),
                     )
                 ),
                 rx.table.body(rx.foreach(IntegrationsState.activity, activity_entry)),
                 width="100%",
                 size="1",
             ),
-            rx.text("Nothing has happened yet.", color_scheme="gray", size="2"),
+            rx.text(t("page.activity_empty"), color_scheme="gray", size="2"),
         ),
         rx.hstack(
             rx.button(
-                "Newer",
+                t("page.newer"),
                 variant="soft",
                 size="1",
                 on_click=IntegrationsState.show_activity_page(page - 1),
                 disabled=page == 0,
             ),
             rx.button(
-                "Older",
+                t("page.older"),
                 variant="soft",
                 size="1",
                 on_click=IntegrationsState.show_activity_page(page + 1),
@@ -418,21 +451,32 @@ def integrations_page() -> rx.Component:
     return rx.container(
         rx.vstack(
             page_header(),
-            *([sandbox_notice()] if get_settings().sandbox_mode else []),
-            messages(),
-            reconnection_banner(),
-            rx.foreach(IntegrationsState.cards, integration_card),
-            activity_log(),
+            rx.el.main(
+                rx.vstack(
+                    page_title(),
+                    *([sandbox_notice()] if get_settings().sandbox_mode else []),
+                    messages(),
+                    reconnection_banner(),
+                    rx.foreach(IntegrationsState.cards, integration_card),
+                    activity_log(),
+                    spacing="4",
+                    width="100%",
+                ),
+                width="100%",
+            ),
             invite_dialog(),
             ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
             auth_page_exit(),
             kombo_connect(
                 link=IntegrationsState.connect_link,
+                frame_title=t("page.flow_title"),
+                # Back to the card the flow was for: its Connect button is gone by then.
+                return_focus_to=f"[data-category='{IntegrationsState.connecting}']",
                 on_success=IntegrationsState.connect_succeeded,
                 on_cancel=IntegrationsState.connect_cancelled,
                 on_error=IntegrationsState.connect_failed,
             ),
-            spacing="4",
+            spacing="5",
             padding_y="6",
             width="100%",
         ),

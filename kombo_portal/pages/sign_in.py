@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kombo_portal.components import page_exit
+from kombo_portal.components import document_language, page_exit
 from kombo_portal.config import get_settings
+from kombo_portal.pages.brand import brand, colour_mode_toggle
+from kombo_portal.pages.language import language_switch
 from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
 from kombo_portal.state.auth import SIGN_IN_PATH, AuthState
 
 __all__ = ["SIGN_IN_PATH", "sign_in_page"]
+
+
+def t(key: str) -> rx.Var:
+    """A word of the page in the page's language (see kombo_portal.i18n)."""
+    return AuthState.text[key]
 
 
 def demo_credentials() -> rx.Component:
@@ -18,17 +25,17 @@ def demo_credentials() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("flask-conical")),
         rx.vstack(
-            rx.callout.text("Sandbox mode: sign in with the demo accounts."),
-            rx.callout.text("Admin: ", rx.code(DEMO_ADMIN_EMAIL)),
-            rx.callout.text("Member: ", rx.code(DEMO_MEMBER_EMAIL)),
-            rx.callout.text("Password: ", rx.code(DEMO_PASSWORD)),
+            rx.callout.text(t("sign_in.demo")),
+            rx.callout.text(t("sign_in.demo_admin"), " ", rx.code(DEMO_ADMIN_EMAIL)),
+            rx.callout.text(t("sign_in.demo_member"), " ", rx.code(DEMO_MEMBER_EMAIL)),
+            rx.callout.text(t("sign_in.demo_password"), " ", rx.code(DEMO_PASSWORD)),
             spacing="1",
         ),
         color_scheme="amber",
     )
 
 
-def labelled_input(label: str, name: str, **props) -> rx.Component:
+def labelled_input(label: rx.Var, name: str, **props) -> rx.Component:
     # Disabled until the page is live: what is typed before that would be lost.
     return rx.vstack(
         rx.el.label(label, html_for=name, font_weight="500"),
@@ -47,52 +54,82 @@ def labelled_input(label: str, name: str, **props) -> rx.Component:
 
 
 def auth_page_exit() -> rx.Component:
-    """Carries out the page loads that signing in and out ask for."""
-    return page_exit(
-        href=AuthState.exit_url,
-        cookie=AuthState.exit_cookie,
-        order=AuthState.exit_order,
-        live=AuthState.is_hydrated,
+    """Carries out the page loads that signing in and out ask for; and keeps
+    `<html lang>` on the page's language (both pages have this)."""
+    return rx.fragment(
+        page_exit(
+            href=AuthState.exit_url,
+            cookie=AuthState.exit_cookie,
+            order=AuthState.exit_order,
+            live=AuthState.is_hydrated,
+        ),
+        document_language(lang=AuthState.language),
     )
 
 
 def sign_in_page() -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Sign in", as_="h1", size="6"),
-                    *([demo_credentials()] if get_settings().sandbox_mode else []),
-                    rx.cond(
-                        AuthState.sign_in_error != "",
-                        rx.callout(
-                            AuthState.sign_in_error,
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            role="alert",
-                        ),
+    return rx.el.main(
+        rx.center(
+            rx.vstack(
+                rx.hstack(
+                    brand(),
+                    rx.hstack(
+                        language_switch(AuthState.choose_language),
+                        colour_mode_toggle(),
+                        align="center",
+                        spacing="3",
                     ),
-                    labelled_input("Email", "email", type="email", auto_complete="username"),
-                    labelled_input(
-                        "Password", "password", type="password", auto_complete="current-password"
-                    ),
-                    rx.button(
-                        "Sign in",
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        disabled=~AuthState.is_hydrated,
-                    ),
-                    spacing="4",
+                    justify="between",
+                    align="center",
                     width="100%",
+                    wrap="wrap",
                 ),
-                on_submit=AuthState.sign_in,
-                reset_on_submit=False,
+                sign_in_card(),
+                spacing="4",
+                width="min(420px, 100%)",
             ),
-            width="min(420px, 100%)",
-            size="4",
+            auth_page_exit(),
+            min_height="100vh",
+            padding="4",
+        )
+    )
+
+
+def sign_in_card() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(t("sign_in.title"), as_="h1", size="6"),
+                *([demo_credentials()] if get_settings().sandbox_mode else []),
+                rx.cond(
+                    AuthState.sign_in_error != "",
+                    rx.callout(
+                        AuthState.sign_in_error,
+                        icon="triangle-alert",
+                        color_scheme="red",
+                        role="alert",
+                    ),
+                ),
+                labelled_input(t("sign_in.email"), "email", type="email", auto_complete="username"),
+                labelled_input(
+                    t("sign_in.password"),
+                    "password",
+                    type="password",
+                    auto_complete="current-password",
+                ),
+                rx.button(
+                    t("sign_in.submit"),
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    disabled=~AuthState.is_hydrated,
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=AuthState.sign_in,
+            reset_on_submit=False,
         ),
-        auth_page_exit(),
-        min_height="100vh",
-        padding="4",
+        width="100%",
+        size="4",
     )

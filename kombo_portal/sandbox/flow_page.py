@@ -182,6 +182,11 @@ FLOW_SCRIPT = """\
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-close]")) tell({ type: "close" });
   });
+  // Escape closes the flow, as it closes any dialog (not while a select is open).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.querySelector("[data-close]") &&
+        !(event.target instanceof HTMLSelectElement)) tell({ type: "close" });
+  });
   var done = document.querySelector("[data-activation-token]");
   if (done) {
     tell({ type: "success", data: { activation_token: done.dataset.activationToken } });

@@ -19,6 +19,7 @@ from kombo_portal.db.models import (
     as_utc,
     utc_now,
 )
+from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.kombo.models import Language
 
 LANGUAGES = tuple(language.value for language in Language)
@@ -26,8 +27,9 @@ MIN_PASSWORD_LENGTH = 12
 # Failed sign-ins allowed per email within the window before further tries wait.
 SIGN_IN_FAILURES_ALLOWED = 5
 SIGN_IN_WINDOW = timedelta(minutes=1)
-# One message for every refused sign-in, so it never tells whether an email exists.
-SIGN_IN_REFUSED = "The email or the password is not right."
+# One message (its kombo_portal.i18n key) for every refused sign-in, so it never tells
+# whether an email exists.
+SIGN_IN_REFUSED = "sign_in.refused"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the email is unknown, so both cases take the same time.
@@ -43,10 +45,18 @@ class AccountError(ValueError):
 
 
 class SignInRefused(Exception):
-    def __init__(self, message: str, retry_after_seconds: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    """`key` and `params` name the message for the page (kombo_portal.i18n); `message`
+    is it in English."""
+
+    def __init__(self, key: str, retry_after_seconds: int | None = None, **params: object) -> None:
+        self.key = key
+        self.params = params
+        self.message = translate(DEFAULT_LANGUAGE, key, **params)
         self.retry_after_seconds = retry_after_seconds
+        super().__init__(self.message)
+
+    def text(self, language: str) -> str:
+        return translate(language, self.key, **self.params)
 
 
 def normalise_email(email: str) -> str:
@@ -93,7 +103,7 @@ def create_user(
     password: str,
     role: Role = Role.MEMBER,
     name: str = "",
-    language: str = "en",
+    language: str | None = None,
 ) -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > MAX_EMAIL_LENGTH or " " in email:
@@ -103,7 +113,7 @@ def create_user(
         raise AccountError(f"no organisation named {organisation_name!r}")
     if find_user(session, email) is not None:
         raise AccountError(f"a user with the email {email} exists already")
-    if language not in LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         raise AccountError(f"the language must be one of {', '.join(LANGUAGES)}")
     check_password_strength(password)
     user = User(
@@ -117,6 +127,17 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def set_language(session: Session, user_id: str, language: str) -> None:
+    """Store the language a user chose, so it follows them to every browser (and to
+    Kombo's flow)."""
+    if language not in LANGUAGES:
+        raise AccountError(f"the language must be one of {', '.join(LANGUAGES)}")
+    user = session.get(User, user_id)
+    if user is not None and user.language != language:
+        user.language = language
+        session.add(user)
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -155,9 +176,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
     if len(recent) >= SIGN_IN_FAILURES_ALLOWED:
         oldest = as_utc(recent[-SIGN_IN_FAILURES_ALLOWED])
         wait = max(1, int((oldest + SIGN_IN_WINDOW - now).total_seconds()) + 1)
-        raise SignInRefused(
-            f"Too many attempts to sign in. Try again in {wait} seconds.", retry_after_seconds=wait
-        )
+        raise SignInRefused("sign_in.throttled", retry_after_seconds=wait, seconds=wait)
     user = find_user(session, email)
     # An unknown email still costs one hash verification, so timing does not tell.
     if _password_matches(user.password_hash if user else _DUMMY_HASH, password) and user:

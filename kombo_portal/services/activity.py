@@ -4,7 +4,7 @@ newest first. It says who, when and what in plain words; it never shows secrets.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -15,6 +15,7 @@ from kombo_portal.db.models import (
     WebhookEvent,
     as_utc,
 )
+from kombo_portal.i18n import DEFAULT_LANGUAGE, TextKey, translate
 from kombo_portal.services.integrations import clean_text, people_names, tool_display_name
 
 KOMBO = "Kombo"
@@ -27,39 +28,43 @@ LOGGED_EVENT_TYPES = (
 )
 PAGE_SIZE = 20
 
-_DONE = {
-    "connect": "Connected {subject}",
-    "reconnect": "Reconnected {subject}",
-    "setup": "Finished the setup of {subject}",
-    "disconnect": "Disconnected {subject}",
-    "enable": "Enabled {subject}",
-    "disable": "Disabled {subject}",
-    "invite": "Invited a colleague to connect {subject}",
-    "revoke": "Revoked an invitation to connect {subject}",
-}
-_VERBS = {
-    "connect": "connecting",
-    "reconnect": "reconnecting",
-    "setup": "finishing the setup of",
-    "disconnect": "disconnecting",
-    "enable": "enabling",
-    "disable": "disabling",
-    "invite": "inviting a colleague to connect",
-    "revoke": "revoking an invitation to connect",
-}
+# What admins do; each has a message per outcome: activity.<action>.<outcome>.
+ACTIONS = ("connect", "reconnect", "setup", "disconnect", "enable", "disable", "invite", "revoke")
+# How an attempt ended -> the outcome its message names.
+_OUTCOMES = {"connected": "done", "done": "done", "cancelled": "cancelled", "refused": "refused"}
 _STATES = {
-    "INVALID": "{tool}'s credentials stopped working: it needs reconnection",
-    "ACTIVE": "{tool} is active",
-    "INACTIVE": "{tool} is disabled",
+    "INVALID": "activity.kombo.invalid",
+    "ACTIVE": "activity.kombo.active",
+    "INACTIVE": "activity.kombo.inactive",
 }
 
 
 @dataclass(frozen=True)
 class ActivityEntry:
+    """One line of the log. Its words are catalogue keys and parameters (shown in the
+    reader's language, see kombo_portal.i18n); `who` and `what` are English."""
+
     at: datetime
-    who: str
-    what: str
+    # A person's name; empty when `who_key` names who it was (Kombo, someone unknown).
+    who_name: str
+    what_key: str
+    what_params: dict[str, str] = field(default_factory=dict)
     log_url: str | None = None
+    who_key: str = "activity.someone"
+
+    def who_in(self, language: str) -> str:
+        return self.who_name or translate(language, self.who_key)
+
+    def what_in(self, language: str) -> str:
+        return translate(language, self.what_key, **self.what_params)
+
+    @property
+    def who(self) -> str:
+        return self.who_in(DEFAULT_LANGUAGE)
+
+    @property
+    def what(self) -> str:
+        return self.what_in(DEFAULT_LANGUAGE)
 
 
 def activity_page(
@@ -95,20 +100,14 @@ def _attempt_entries(session, organisation_id, limit, tools, names) -> list[Acti
     entries = []
     for attempt in attempts:
         subject = tools.get(attempt.kombo_integration_id or "", attempt.category)
-        verb = _VERBS.get(attempt.action, attempt.action)
-        if attempt.outcome in ("connected", "done"):
-            what = _DONE.get(attempt.action, "{subject}").format(subject=subject)
-        elif attempt.outcome == "cancelled":
-            what = f"Cancelled {verb} {subject}"
-        elif attempt.outcome == "refused":
-            what = f"Refused {verb} {subject}"
-        else:
-            what = f"{verb.capitalize()} {subject} failed"
+        outcome = _OUTCOMES.get(attempt.outcome, "failed")
+        known = attempt.action in ACTIONS
         entries.append(
             ActivityEntry(
                 at=as_utc(attempt.finished_at or attempt.started_at),
-                who=names.get(attempt.user_id or "", "Someone"),
-                what=what,
+                who_name=names.get(attempt.user_id or "", ""),
+                what_key=f"activity.{attempt.action if known else 'other'}.{outcome}",
+                what_params={"subject": subject, "action": attempt.action},
                 log_url=attempt.log_url,
             )
         )
@@ -129,25 +128,35 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
         data = json.loads(event.body).get("data", {})
         tool = tools.get(event.kombo_integration_id or "") or _tool_name(data)
         log_url = None
+        params = {"tool": tool}
         if event.type == "integration-created":
-            what = f"{tool} was connected"
+            key = "activity.kombo.created"
         elif event.type == "integration-deleted":
-            what = f"{tool} was deleted in Kombo"
+            key = "activity.kombo.deleted"
         elif event.type == "integration-state-changed":
             state = clean_text(data.get("state"), 32) or ""
-            what = _STATES.get(state, f"{tool}'s state is {state.lower() or 'unknown'}")
-            what = what.format(tool=tool)
+            key = _STATES.get(
+                state, "activity.kombo.other_state" if state else "activity.kombo.unknown_state"
+            )
+            params["state"] = state.lower()
         elif event.type == "connection-flow-failed":
-            what = f"An attempt to connect {tool} failed"
+            key = "activity.kombo.flow_failed"
             log_url = clean_text(data.get("log_url"), 2000)
         else:
             continue
         entries.append(
-            ActivityEntry(at=as_utc(event.received_at), who=KOMBO, what=what, log_url=log_url)
+            ActivityEntry(
+                at=as_utc(event.received_at),
+                who_name="",
+                who_key="activity.kombo",
+                what_key=key,
+                what_params=params,
+                log_url=log_url,
+            )
         )
     return entries
 
 
 def _tool_name(data: dict) -> str:
     tool = clean_text(data.get("tool") or data.get("integration_tool"), 100)
-    return tool_display_name(tool) if tool else "An integration"
+    return tool_display_name(tool) if tool else TextKey("activity.an_integration")

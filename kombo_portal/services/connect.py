@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.transaction import transaction
+from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError
 from kombo_portal.services.integrations import (
     IntegrationFacts,
@@ -34,13 +35,15 @@ from kombo_portal.services.sessions import SignedInUser
 
 logger = logging.getLogger(__name__)
 
-NOT_CONFIRMED = "The connection could not be confirmed with Kombo. Try connecting again."
+# Message keys (kombo_portal.i18n): the page shows them in the user's language.
+NOT_CONFIRMED = "problem.not_confirmed"
 # The exchange may have reached Kombo (a timeout, or a connection lost after sending):
 # then the integration exists, and Kombo's webhook brings it to the card.
-MAYBE_CONFIRMED_LATER = (
-    "Kombo did not confirm the connection in time. If it was made, it appears here "
-    "within a minute; if not, connect again."
-)
+MAYBE_CONFIRMED_LATER = "problem.maybe_confirmed_later"
+NOT_STARTED_HERE = "problem.not_started_here"
+ALREADY_COMPLETED = "problem.already_completed"
+OTHER_ORGANISATION = "problem.other_organisation"
+ADMINS_ONLY = "problem.admins_only_connect"
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,19 @@ class ConnectOptions:
 
 
 class ConnectProblem(Exception):
-    """The connect step did not happen. `message` is for the person on the page;
-    `log_url` (Kombo's log of the failed call) is for admins."""
+    """The connect step did not happen. `key` and `params` name the message for the
+    person on the page (kombo_portal.i18n), `message` is it in English for logs and
+    audit rows; `log_url` (Kombo's log of the failed call) is for admins."""
 
-    def __init__(self, message: str, *, log_url: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, *, log_url: str | None = None, **params: object) -> None:
+        self.key = key
+        self.params = params
+        self.message = translate(DEFAULT_LANGUAGE, key, **params)
         self.log_url = log_url
+        super().__init__(self.message)
+
+    def text(self, language: str) -> str:
+        return translate(language, self.key, **self.params)
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,10 @@ async def start_connect(
             organisation_id=user.organisation_id, user_id=user.user_id, category=category
         )
         if refusal:
-            finish_attempt(attempt, "refused", refusal)
+            finish_attempt(attempt, "refused", refusal.message)
         session.add(attempt)
     if refusal:
-        raise ConnectProblem(refusal)
+        raise refusal
 
     request = CreateLinkRequest(
         end_user_email=user.email,
@@ -103,7 +112,7 @@ async def start_connect(
         link = await kombo.create_link(request)
     except KomboError as error:
         close_attempt(engine, attempt.id, "link_failed", repr(error), log_url=error.log_url)
-        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+        raise kombo_problem(error) from None
     return ConnectStart(attempt_id=attempt.id, link=link)
 
 
@@ -128,9 +137,9 @@ async def finish_connect(
         )
         refusal = None
         if not own or attempt is None:
-            refusal = "This connection was not started here. Start it again."
+            refusal = ConnectProblem(NOT_STARTED_HERE)
         elif attempt.outcome != "started":
-            refusal = "This connection has already been completed."
+            refusal = ConnectProblem(ALREADY_COMPLETED)
         if refusal:
             # A token sent without an open flow of this user's (a replay, or another
             # tab's or organisation's token) is not exchanged, but it is recorded.
@@ -140,7 +149,8 @@ async def finish_connect(
                 category=attempt.category if own and attempt else "-",
                 action=attempt.action if own and attempt else "connect",
             )
-            finish_attempt(refused, "refused", f"{refusal} (attempt {str(attempt_id)[:32]!r})")
+            detail = f"{refusal.message} (attempt {str(attempt_id)[:32]!r})"
+            finish_attempt(refused, "refused", detail)
             session.add(refused)
         else:
             category, action, repaired_id = (
@@ -149,10 +159,10 @@ async def finish_connect(
                 attempt.kombo_integration_id,
             )
     if refusal:
-        raise ConnectProblem(refusal)
+        raise refusal
     if not user.is_admin:  # the role may have changed since the flow opened
         close_attempt(engine, attempt_id, "refused", "no longer an admin")
-        raise ConnectProblem("Only admins can connect systems.")
+        raise ConnectProblem(ADMINS_ONLY)
 
     try:
         found = await kombo.integration_by_token(activation_token)
@@ -184,7 +194,7 @@ async def finish_connect(
             f"token for another organisation or integration ({origin_id!r}, "
             f"{kombo_integration_id})",
         )
-        raise ConnectProblem("This connection belongs to another organisation and was refused.")
+        raise ConnectProblem(OTHER_ORGANISATION)
 
     asked_at = utc_now()
     try:
@@ -194,7 +204,7 @@ async def finish_connect(
     except KomboError as error:
         if token_facts is None:
             close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
-            raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+            raise kombo_problem(error) from None
         # The integration exists at Kombo: record what the token told us rather than
         # lose it; the details follow with its next webhook.
         logger.warning("Details of %s not fetched (%s); recording it without", found.id, error)
@@ -204,7 +214,7 @@ async def finish_connect(
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         if attempt is None or attempt.outcome != "started":
-            raise ConnectProblem("This connection has already been completed.")
+            raise ConnectProblem(ALREADY_COMPLETED)
         # Checked again here: two tabs may have started the same category at once.
         existing = find_by_kombo_id(session, kombo_integration_id)
         if (
@@ -226,9 +236,7 @@ async def finish_connect(
                 )
                 session.add(attempt)
                 session.commit()
-                raise ConnectProblem(
-                    "This connection belongs to another organisation and was refused."
-                ) from None
+                raise ConnectProblem(OTHER_ORGANISATION) from None
             clear_flow_failures(session, user.organisation_id, integration.category)
             finish_attempt(attempt, "connected", None)
             attempt.kombo_integration_id = kombo_integration_id
@@ -239,7 +247,7 @@ async def finish_connect(
             await kombo.delete_integration(kombo_integration_id)
         except KomboError as error:
             logger.error("Duplicate %s not removed at Kombo: %s", kombo_integration_id, error)
-        raise ConnectProblem(f"{facts.category or category} is already connected.")
+        raise ConnectProblem("problem.already_connected", category=facts.category or category)
     return integration
 
 
@@ -270,19 +278,24 @@ def close_attempt(
 
 
 def describe_kombo_failure(error: KomboError) -> str:
-    """A short message a non-developer understands."""
+    """The key of a short message a non-developer understands."""
     if error.kind is FailureKind.TIMEOUT:
-        return "Kombo did not answer in time. Try again in a moment."
+        return "problem.kombo_timeout"
     if error.kind is FailureKind.CONNECTION:
-        return "Kombo cannot be reached right now. Try again in a moment."
+        return "problem.kombo_unreachable"
     if error.kind is FailureKind.INVALID_RESPONSE:
         # Kombo's fault (a garbled answer), not the set-up's: worth another try.
-        return "Kombo's answer could not be read. Try again in a moment."
+        return "problem.kombo_unreadable"
     if error.status == 429:
-        return "Kombo is busy. Try again in a minute."
+        return "problem.kombo_busy"
     if error.status is not None and error.status >= 500:
-        return "Kombo had a problem starting the connection. Try again in a moment."
-    return "Kombo could not start the connection. Ask your administrator to check the set-up."
+        return "problem.kombo_failed"
+    return "problem.kombo_refused"
+
+
+def kombo_problem(error: KomboError) -> ConnectProblem:
+    """What the page says about a failed call to Kombo, with Kombo's log for admins."""
+    return ConnectProblem(describe_kombo_failure(error), log_url=error.log_url)
 
 
 def refusal_to_connect(
@@ -290,15 +303,15 @@ def refusal_to_connect(
     user: SignedInUser,
     category: str,
     options: ConnectOptions,
-    not_admin: str = "Only admins can connect systems.",
-) -> str | None:
+    not_admin: str = ADMINS_ONLY,
+) -> ConnectProblem | None:
     """Why `user` may not connect `category` now (None: they may)."""
     if not user.is_admin:
-        return not_admin
+        return ConnectProblem(not_admin)
     if category not in options.categories:
-        return f"{category} cannot be connected here."
+        return ConnectProblem("problem.category_not_offered", category=category)
     if has_live_integration(session, user.organisation_id, category):
-        return f"{category} is already connected."
+        return ConnectProblem("problem.already_connected", category=category)
     return None
 
 

@@ -30,7 +30,7 @@ from kombo_portal.services.accounts import MAX_EMAIL_LENGTH, normalise_email
 from kombo_portal.services.connect import (
     ConnectOptions,
     ConnectProblem,
-    describe_kombo_failure,
+    kombo_problem,
     refusal_to_connect,
 )
 from kombo_portal.services.integrations import clean_text
@@ -50,14 +50,14 @@ async def invite_colleague(
     email = normalise_email(colleague_email)
     with transaction(engine) as session:
         refusal = refusal_to_connect(
-            session, user, category, options, not_admin="Only admins can invite colleagues."
+            session, user, category, options, not_admin="problem.admins_only_invite"
         )
         if refusal is None:
             refusal = email_problem(email)
         if refusal:
-            _audit(session, user, category, "invite", "refused", refusal)
+            _audit(session, user, category, "invite", "refused", refusal.message)
     if refusal:
-        raise ConnectProblem(refusal)
+        raise refusal
     try:
         url = await kombo.create_link(
             CreateLinkRequest(
@@ -74,7 +74,7 @@ async def invite_colleague(
     except KomboError as error:
         with transaction(engine) as session:
             _audit(session, user, category, "invite", "failed", repr(error), error.log_url)
-        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+        raise kombo_problem(error) from None
     now = utc_now()
     with transaction(engine) as session:
         _audit(session, user, category, "invite", "done", None)
@@ -96,30 +96,31 @@ def revoke_invitation(engine: Engine, user: SignedInUser, link_id: str) -> Magic
         link = session.get(MagicLink, link_id) if is_record_id(link_id) else None
         refusal = None
         if not user.is_admin:
-            refusal = "Only admins can revoke invitations."
+            refusal = ConnectProblem("problem.admins_only_revoke")
         elif link is None or link.organisation_id != user.organisation_id:
-            refusal = "This invitation is not one of your organisation's."
+            refusal = ConnectProblem("problem.invitation_not_yours")
         category = link.category if link is not None and not refusal else "-"
-        _audit(session, user, category, "revoke", "refused" if refusal else "done", refusal)
+        outcome = "refused" if refusal else "done"
+        _audit(session, user, category, "revoke", outcome, refusal.message if refusal else None)
         if refusal or link is None:
             session.commit()
-            raise ConnectProblem(refusal or "Unknown invitation.")
+            raise refusal or ConnectProblem("problem.unknown_invitation")
         link.revoked_at = link.revoked_at or utc_now()
         session.add(link)
     return link
 
 
-def email_problem(email: str) -> str | None:
+def email_problem(email: str) -> ConnectProblem | None:
     """Why `email` cannot be a colleague's address (None: it can). Cut short, it would
     name someone else, so a long one is refused, not shortened."""
     if len(email) > MAX_EMAIL_LENGTH:
-        return f"An email address has at most {MAX_EMAIL_LENGTH} characters."
+        return ConnectProblem("problem.email_too_long", max=MAX_EMAIL_LENGTH)
     local, at, domain = email.rpartition("@")
     usable = clean_text(email, MAX_EMAIL_LENGTH) is not None and all(
         character.isprintable() and not character.isspace() for character in email
     )
     if not (usable and at and local and "." in domain.strip(".")):
-        return "Enter your colleague's email address."
+        return ConnectProblem("problem.colleague_email")
     return None
 
 

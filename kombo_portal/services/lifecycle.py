@@ -20,15 +20,15 @@ from kombo_portal.services.connect import (
     ConnectProblem,
     ConnectStart,
     close_attempt,
-    describe_kombo_failure,
     finish_attempt,
+    kombo_problem,
 )
 from kombo_portal.services.integrations import change_state, mark_removed
 from kombo_portal.services.sessions import SignedInUser
 
 logger = logging.getLogger(__name__)
 
-NOT_YOURS = "This integration is not one of your organisation's."
+NOT_YOURS = "problem.not_yours"  # a message key (kombo_portal.i18n)
 
 
 async def start_repair(
@@ -37,7 +37,7 @@ async def start_repair(
     """A link that repairs the integration in place: `reconnect` (new credentials, same
     integration) or `setup` (finish an incomplete setup)."""
     if action not in ("reconnect", "setup"):
-        raise ConnectProblem("Unknown action.")
+        raise ConnectProblem("problem.unknown_action")
     attempt_id, kombo_integration_id = _begin(engine, user, integration_id, action)
     language = user.kombo_language
     try:
@@ -47,7 +47,7 @@ async def start_repair(
             link = await kombo.create_setup_link(kombo_integration_id, language=language)
     except KomboError as error:
         close_attempt(engine, attempt_id, "link_failed", repr(error), log_url=error.log_url)
-        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+        raise kombo_problem(error) from None
     return ConnectStart(attempt_id=attempt_id, link=link)
 
 
@@ -64,9 +64,7 @@ async def disconnect(
     except KomboError as error:
         if not error.is_not_found:
             close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
-            raise ConnectProblem(
-                "Kombo could not disconnect it. Try again in a moment.", log_url=error.log_url
-            ) from None
+            raise ConnectProblem("problem.disconnect_failed", log_url=error.log_url) from None
     with transaction(engine) as session:
         record = mark_removed(session, kombo_integration_id)
         _done(session, attempt_id)
@@ -85,7 +83,7 @@ async def set_enabled(
         await kombo.set_enabled(kombo_integration_id, enabled)
     except KomboError as error:
         close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
-        raise ConnectProblem(describe_kombo_failure(error), log_url=error.log_url) from None
+        raise kombo_problem(error) from None
     with transaction(engine) as session:
         record = change_state(
             session,
@@ -110,11 +108,11 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
         owned = record is not None and record.organisation_id == user.organisation_id
         refusal = None
         if not user.is_admin:
-            refusal = "Only admins can change integrations."
+            refusal = ConnectProblem("problem.admins_only_change")
         elif not owned or record is None or record.removed_at is not None:
-            refusal = NOT_YOURS
+            refusal = ConnectProblem(NOT_YOURS)
         elif action == "setup" and record.setup_status != "INCOMPLETE":
-            refusal = "This integration has no setup left to finish."
+            refusal = ConnectProblem("problem.no_setup_left")
         attempt = ConnectAttempt(
             organisation_id=user.organisation_id,
             user_id=user.user_id,
@@ -124,7 +122,7 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
         )
         if refusal:
             attempt.outcome = "refused"
-            attempt.detail = f"{refusal} (integration {str(integration_id)[:32]!r})"
+            attempt.detail = f"{refusal.message} (integration {str(integration_id)[:32]!r})"
             attempt.finished_at = attempt.started_at
         session.add(attempt)
     if refusal:
@@ -134,9 +132,9 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
             action,
             str(integration_id)[:64],
             user.user_id,
-            refusal,
+            refusal.message,
         )
-        raise ConnectProblem(refusal)
+        raise refusal
     return attempt.id, record.kombo_integration_id  # type: ignore[union-attr]
 
 

@@ -28,7 +28,7 @@ class SignedInUser:
     email: str
     name: str
     role: str
-    language: str
+    language: str | None  # None: the user never chose one (pages follow the browser)
     organisation_id: str
     organisation_name: str
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import replace
 from urllib.parse import quote, urlsplit
 
 import reflex as rx
@@ -18,6 +19,13 @@ from kombo_portal.api.auth import SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import User
 from kombo_portal.db.transaction import reading, transaction
+from kombo_portal.i18n import (
+    DEFAULT_LANGUAGE,
+    page_texts,
+    preferred_language,
+    supported,
+    translate,
+)
 from kombo_portal.services.accounts import MAX_EMAIL_LENGTH, SignInRefused, authenticate
 from kombo_portal.services.sessions import SignedInUser, grant_session, resolve_session
 from kombo_portal.state import inputs
@@ -25,6 +33,7 @@ from kombo_portal.state import inputs
 SIGN_IN_PATH = "/sign-in"
 HOME_PATH = "/settings/integrations"
 MAX_PASSWORD_LENGTH = 1024
+LANGUAGE_COOKIE = "kombo_portal_language"
 
 
 def _safe_next(path: str | None) -> str:
@@ -66,6 +75,12 @@ def _sign_in(email: str, password: str, nonce: str, page_origin: str, next_path:
 
 
 class AuthState(rx.State):
+    # The page's language, and the words pages show as they are (`text["page.title"]`):
+    # assigned only when the language changes, so events do not resend them.
+    language: str = DEFAULT_LANGUAGE
+    text: dict[str, str] = dict(page_texts(DEFAULT_LANGUAGE))  # noqa: RUF012
+    # A language chosen while signed out, remembered by this browser for a year.
+    chosen_language: str = rx.Cookie("", name=LANGUAGE_COOKIE, max_age=365 * 24 * 3600)
     # Shown on the page; nothing here is secret.
     user_name: str = ""
     organisation_name: str = ""
@@ -93,20 +108,59 @@ class AuthState(rx.State):
         if user is None:
             self.user_name = self.organisation_name = ""
             self.is_admin = False
-        else:
-            self.user_name = user.name
-            self.organisation_name = user.organisation_name
-            self.is_admin = user.is_admin
+            return None
+        self.user_name = user.name
+        self.organisation_name = user.organisation_name
+        self.is_admin = user.is_admin
+        if user.language is None:
+            # Never chose one: what this browser chose or asks for, here and at Kombo.
+            user = replace(user, language=self._browser_language())
         return user
+
+    def _browser_language(self) -> str:
+        """This browser's choice on the sign-in page; else what it asks for."""
+        return supported(self.chosen_language) or preferred_language(
+            self.router.headers.accept_language
+        )
+
+    def _use_language(self, language: str) -> None:
+        if language != self.language:
+            self.language = language
+            self.text = dict(page_texts(language))
+
+    def _use_preferred_language(self, user: SignedInUser | None) -> None:
+        """A signed-in user's stored choice; else this browser's choice; else what the
+        browser asks for (Accept-Language)."""
+        if user is not None:
+            self._use_language(user.kombo_language.value)
+        else:
+            self._use_language(self._browser_language())
+
+    def _t(self, key: str, **params: object) -> str:
+        """`key`'s text in the page's language."""
+        return translate(self.language, key, **params)
 
     def _to_sign_in(self) -> rx.event.EventSpec:
         return rx.redirect(f"{SIGN_IN_PATH}?next={quote(self.router.url.path or HOME_PATH)}")
 
     @rx.event
     def skip_sign_in_if_signed_in(self):
-        if self._signed_in_user() is not None:
+        user = self._signed_in_user()
+        if user is not None:
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+        self._use_preferred_language(None)
         return None
+
+    @rx.event
+    def choose_language(self, language: str):
+        """The sign-in page's language switch: remembered by this browser."""
+        wanted = inputs.language(language)
+        if wanted is None:
+            self.sign_in_error = self._t(inputs.BAD_REQUEST)
+            return
+        self.sign_in_error = ""
+        self.chosen_language = wanted
+        self._use_language(wanted)
 
     @rx.event
     async def sign_in(self, form_data: dict):
@@ -116,17 +170,16 @@ class AuthState(rx.State):
         if not isinstance(email, str) or not isinstance(password, str):
             email = password = ""
         if not email.strip() or not password:
-            self.sign_in_error = "Enter your email and your password."
+            self.sign_in_error = self._t("sign_in.missing")
             return None
         # Refused, not shortened: a shortened password is another password.
         if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
-            self.sign_in_error = (
-                f"An email has at most {MAX_EMAIL_LENGTH} characters, "
-                f"a password at most {MAX_PASSWORD_LENGTH}."
+            self.sign_in_error = self._t(
+                "sign_in.too_long", email_max=MAX_EMAIL_LENGTH, password_max=MAX_PASSWORD_LENGTH
             )
             return None
         if any(inputs.text(value, MAX_PASSWORD_LENGTH) is None for value in (email, password)):
-            self.sign_in_error = "The email or the password holds characters that cannot be used."
+            self.sign_in_error = self._t("sign_in.unusable")
             return None
         next_path = _safe_next(self.router.url.query_parameters.get("next"))
         nonce = secrets.token_urlsafe(24)
@@ -136,7 +189,7 @@ class AuthState(rx.State):
                 _sign_in, email, password, nonce, self.router.headers.origin, next_path
             )
         except SignInRefused as refused:
-            self.sign_in_error = refused.message
+            self.sign_in_error = refused.text(self.language)
             return None
         await self._forget_the_page()
         # A full page load (not in-app navigation): the route sets the cookie.

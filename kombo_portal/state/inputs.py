@@ -8,9 +8,11 @@ here first; what fails gets a clear message and changes nothing.
 
 from __future__ import annotations
 
+from kombo_portal.i18n import supported
+
 # For a value the page itself never sends: someone is sending events by hand, or
-# the page is older than the server.
-BAD_REQUEST = "This request could not be understood. Reload the page and try again."
+# the page is older than the server. (A message key: see kombo_portal.i18n.)
+BAD_REQUEST = "error.bad_request"
 MAX_CATEGORY_LENGTH = 16
 # Kombo does not say how long its tokens are; far more than any seen.
 MAX_ACTIVATION_TOKEN_LENGTH = 1000
@@ -33,6 +35,11 @@ def category(value: object) -> str | None:
     """A Kombo category as the page names it: a short upper-case word (HRIS, ATS)."""
     usable = isinstance(value, str) and 0 < len(value) <= MAX_CATEGORY_LENGTH
     return value if usable and value.isascii() and value.isalpha() and value.isupper() else None
+
+
+def language(value: object) -> str | None:
+    """A language the portal speaks, by its code (`de`)."""
+    return supported(value)
 
 
 def activation_token(value: object) -> str | None:

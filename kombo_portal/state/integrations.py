@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import reflex as rx
 
 from kombo_portal.backend import current_backend
-from kombo_portal.db.models import FlowFailure, Integration
-from kombo_portal.db.transaction import reading
+from kombo_portal.db.models import FlowFailure, Integration, as_utc, utc_now
+from kombo_portal.db.transaction import reading, transaction
+from kombo_portal.i18n import format_date, format_moment, translate
+from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.services import invitations, lifecycle
+from kombo_portal.services.accounts import set_language
 from kombo_portal.services.activity import activity_page
+from kombo_portal.services.card_states import (
+    CardAction,
+    CardState,
+    card_state,
+    latest_removed,
+    primary_action,
+    shown_state,
+)
 from kombo_portal.services.connect import (
     NOT_CONFIRMED,
     ConnectProblem,
@@ -26,87 +38,133 @@ from kombo_portal.services.sessions import SignedInUser
 from kombo_portal.state import inputs
 from kombo_portal.state.auth import AuthState
 
-CATEGORY_TITLES = {
-    "HRIS": "HR system",
-    "ATS": "Recruiting system",
-    "ASSESSMENT": "Assessment platform",
-    "LMS": "Learning platform",
-}
-CATEGORY_DESCRIPTIONS = {
-    "HRIS": "Employees, teams and time off.",
-    "ATS": "Jobs, candidates and applications.",
-    "ASSESSMENT": "Tests and their results.",
-    "LMS": "Courses and their progress.",
+CATEGORIES = {category.value for category in IntegrationCategory}
+
+# How each state looks besides its words: a colour, never alone (the badge has a
+# label, and the page an icon per state).
+STATE_COLOURS = {
+    CardState.NOT_CONNECTED: "gray",
+    CardState.CONNECTING: "blue",
+    CardState.ACTIVE: "green",
+    CardState.SETUP_INCOMPLETE: "amber",
+    CardState.NEEDS_RECONNECTION: "red",
+    CardState.DISABLED: "gray",
+    CardState.FAILED: "red",
+    CardState.REMOVED: "gray",
 }
 
 
-STATUS_BADGES = {  # Kombo's state -> (text, colour)
-    "ACTIVE": ("Active", "green"),
-    "INVALID": ("Needs reconnection", "red"),
-    "INACTIVE": ("Disabled", "gray"),
-}
+def card_facts(
+    category: str,
+    live: Integration | None,
+    people: dict[str, str],
+    failure: FlowFailure | None = None,
+    removed: Integration | None = None,
+) -> dict[str, str]:
+    """What a card needs from the database, as plain strings: kept (server side) so the
+    card can be drawn again in another language or with a flow open, without a query."""
+    shown = live or removed
+    return {
+        "category": category,
+        "state": card_state(live, failure, removed).value,
+        "integration_id": live.id if live else "",
+        "tool_label": shown.tool_label if shown else "",
+        "logo_url": (live.tool_logo_url or "") if live else "",
+        "connected_by": people.get(live.connected_by_user_id or "", "") if live else "",
+        "connected_at": as_utc(live.connected_at).isoformat() if live else "",
+        "removed_at": as_utc(removed.removed_at).isoformat()
+        if removed and removed.removed_at
+        else "",
+        "failed_tool": tool_display_name(failure.tool_id) if failure else "",
+        "failed_at": as_utc(failure.failed_at).isoformat() if failure else "",
+        "failure_log_url": (failure.log_url or "") if failure else "",
+    }
 
 
 def card_view(
-    category: str,
-    integration: Integration | None,
-    people: dict[str, str],
-    failure: FlowFailure | None = None,
-) -> dict:
-    """What one card shows, as plain strings for the page."""
-    view = {
-        "category": category,
-        "title": CATEGORY_TITLES.get(category, category),
-        "description": CATEGORY_DESCRIPTIONS.get(category, ""),
-        "connected": "",
-        "tool_label": "",
-        "logo_url": "",
-        "status_text": "",
-        "status_colour": "gray",
-        "connected_by": "",
-        "connected_on": "",
-        "failed_tool": "",
-        "integration_id": "",
-        "needs_reconnection": "",
-        "setup_incomplete": "",
-        "disabled": "",
-    }
-    if failure is not None:
-        tool = tool_display_name(failure.tool_id)
-        view["failed_tool"] = tool
-    if integration is None:
-        return view
-    text, colour = STATUS_BADGES.get(integration.state, (integration.state.title(), "gray"))
-    if integration.state == "ACTIVE" and integration.setup_status == "INCOMPLETE":
-        text, colour = "Setup incomplete", "amber"
-    view.update(
-        connected="yes",
-        tool_label=integration.tool_label,
-        logo_url=integration.tool_logo_url or "",
-        status_text=text,
-        status_colour=colour,
-        connected_by=people.get(integration.connected_by_user_id or "", "Kombo"),
-        connected_on=f"{integration.connected_at.day} {integration.connected_at:%b %Y}",
-        integration_id=integration.id,
-        needs_reconnection="yes" if integration.state == "INVALID" else "",
-        setup_incomplete="yes" if integration.setup_status == "INCOMPLETE" else "",
-        disabled="yes" if integration.state == "INACTIVE" else "",
+    facts: dict[str, str], language: str, *, flow_open: bool = False, flow_opened_at: str = ""
+) -> dict[str, str]:
+    """What one card shows, in `language`: its one state (label, explanation, colour),
+    the integration it has or had, and its primary next action. `flow_opened_at`: when
+    the open flow (if any) started, as ISO 8601 UTC."""
+    resting = CardState(facts["state"])
+    failed_since = (
+        flow_open
+        and facts["failed_at"] != ""
+        and datetime.fromisoformat(facts["failed_at"])
+        > datetime.fromisoformat(flow_opened_at or facts["failed_at"])
     )
-    return view
+    state = shown_state(resting, flow_open=flow_open, failed_since=failed_since)
+    live = facts["integration_id"] != ""
+    category = facts["category"]
+    tool = facts["tool_label"] or facts["failed_tool"]
+    primary = primary_action(resting)
+
+    def t(key: str, **params: object) -> str:
+        return translate(language, key, **params)
+
+    def date(iso: str) -> str:
+        return format_date(language, datetime.fromisoformat(iso)) if iso else ""
+
+    explanation_params = {"tool": facts["failed_tool"]} if resting is CardState.FAILED else {}
+    if state is CardState.REMOVED:
+        explanation_params = {"tool": tool, "date": date(facts["removed_at"])}
+    primary_labels = {
+        CardAction.CONNECT: t("action.connect", category=category),
+        CardAction.CONNECT_AGAIN: t("action.connect_again", category=category),
+        CardAction.TRY_AGAIN: t("action.try_again"),
+        CardAction.RECONNECT: t("action.reconnect"),
+        CardAction.FINISH_SETUP: t("action.finish_setup"),
+        CardAction.ENABLE: t("action.enable"),
+    }
+    return {
+        "category": category,
+        "title": t(f"category.{category}.title") if category in CATEGORIES else category,
+        "description": t(f"category.{category}.description") if category in CATEGORIES else "",
+        "state": state.value,
+        "status_text": t(f"card.{state.value}.label"),
+        "status_colour": STATE_COLOURS[state],
+        "explanation": t(f"card.{state.value}.explanation", **explanation_params),
+        "connected": "yes" if live else "",
+        "integration_id": facts["integration_id"],
+        "tool_label": facts["tool_label"] if live else "",
+        "logo_url": facts["logo_url"],
+        "details": t(
+            "card.connected_by",
+            who=facts["connected_by"] or t("activity.kombo"),
+            date=date(facts["connected_at"]),
+        )
+        if live
+        else "",
+        "primary": primary.value,
+        "primary_label": primary_labels.get(primary, ""),
+        "busy": "yes" if flow_open else "",
+        # Secondary actions: whatever the primary one is not.
+        "can_invite": "" if live else "yes",
+        "can_reconnect": "yes"
+        if live and primary not in (CardAction.RECONNECT, CardAction.TRY_AGAIN)
+        else "",
+        "can_disable": "yes" if live and resting is not CardState.DISABLED else "",
+        "log_url": facts["failure_log_url"] if resting is CardState.FAILED else "",
+        "disconnect_title": t("dialog.disconnect.title", tool=tool) if live else "",
+        "disconnect_description": t("dialog.disconnect.description", tool=tool) if live else "",
+    }
 
 
 class IntegrationsState(AuthState):
     cards: list[dict[str, str]] = []  # noqa: RUF012 (Reflex copies state defaults)
-    # The integrations that need reconnection, named for the banner above the cards.
+    # The banner above the cards naming the integrations that need reconnection.
     broken: str = ""
     activity: list[dict[str, str]] = []  # noqa: RUF012
     invitations: list[dict[str, str]] = []  # noqa: RUF012
     # The category the "Invite a colleague" dialog is open for ("" = closed).
     inviting: str = ""
+    invite_title: str = ""
     invite_error: str = ""
     activity_page_number: int = 0
     activity_has_older: bool = False
-    # The category whose link is being created, or whose flow is open.
+    # The category whose link is being created, whose flow is open, or that is being
+    # changed (disconnect, enable, disable): the page's buttons wait meanwhile.
     connecting: str = ""
     connect_link: str = ""
     notice: str = ""
@@ -115,6 +173,9 @@ class IntegrationsState(AuthState):
     # Backend only: never sent to the browser.
     _attempt_id: str = ""
     _version: int = -1  # the organisation's version the cards show
+    _facts: list[dict[str, str]] = []  # noqa: RUF012 (per card: see card_facts)
+    _flow_category: str = ""  # the card a Connect flow is opening or open for
+    _flow_opened_at: str = ""  # when, ISO 8601 UTC
 
     def _load_cards(self, organisation_id: str) -> None:
         backend = current_backend()
@@ -123,33 +184,66 @@ class IntegrationsState(AuthState):
             # at the next refresh instead of never.
             self._version = organisation_version(session, organisation_id)
             seen = overview(session, organisation_id)
+            removed = latest_removed(session, organisation_id)
+            links = open_invitations(session, organisation_id)
         by_category = {integration.category: integration for integration in seen.integrations}
-        self.cards = [
-            card_view(
+        self._facts = [
+            card_facts(
                 category.value,
                 by_category.get(category.value),
                 seen.people,
                 seen.failures.get(category.value),
+                removed.get(category.value),
             )
             for category in backend.settings.portal_categories
         ]
+        self._show_cards()
         self._load_activity(organisation_id)
-        with reading(backend.engine) as session:
-            self.invitations = [
-                {
-                    "id": link.id,
-                    "category": link.category,
-                    "email": link.colleague_email,
-                    "url": link.url,
-                    "created_on": f"{link.created_at.day} {link.created_at:%b %Y}",
-                }
-                for link in open_invitations(session, organisation_id)
-            ]
-        self.broken = ", ".join(
-            f"{card['tool_label']} ({card['category']})"
-            for card in self.cards
-            if card["needs_reconnection"]
+        self.invitations = [
+            {
+                "id": link.id,
+                "category": link.category,
+                "email": link.colleague_email,
+                "url": link.url,
+                "label": self._t(
+                    "invitation.row",
+                    email=link.colleague_email,
+                    date=format_date(self.language, as_utc(link.created_at)),
+                ),
+            }
+            for link in links
+        ]
+
+    def _show_cards(self) -> None:
+        """Draw the cards from their facts, in the page's language."""
+        self.cards = [
+            card_view(
+                facts,
+                self.language,
+                flow_open=facts["category"] == self._flow_category,
+                flow_opened_at=self._flow_opened_at,
+            )
+            for facts in self._facts
+        ]
+        if not self.is_admin:
+            for card in self.cards:
+                card["log_url"] = ""
+        broken = ", ".join(
+            f"{facts['tool_label']} ({facts['category']})"
+            for facts in self._facts
+            if facts["state"] == CardState.NEEDS_RECONNECTION
         )
+        self.broken = self._t("banner.needs_reconnection", names=broken) if broken else ""
+
+    def _busy(self, category: str, *, flow: bool = False) -> None:
+        """The page is busy with `category` ("" = free again); a Connect flow being
+        opened shows on its card."""
+        self.connecting = category
+        flow_category = category if flow else ""
+        if flow_category != self._flow_category:
+            self._flow_category = flow_category
+            self._flow_opened_at = utc_now().isoformat() if flow_category else ""
+            self._show_cards()
 
     def _load_activity(self, organisation_id: str) -> None:
         with reading(current_backend().engine) as session:
@@ -158,21 +252,42 @@ class IntegrationsState(AuthState):
             )
         self.activity = [
             {
-                "when": f"{entry.at.day} {entry.at:%b %Y, %H:%M} UTC",
-                "who": entry.who,
-                "what": entry.what,
+                "when": format_moment(self.language, entry.at),
+                "who": entry.who_in(self.language),
+                "what": entry.what_in(self.language),
                 "log_url": (entry.log_url or "") if self.is_admin else "",
             }
             for entry in entries
         ]
 
     @rx.event
+    def switch_language(self, language: str):
+        """The page's language switch: stored on the user, so it follows them (and
+        Kombo's flow speaks it too)."""
+        user = self._signed_in_user()
+        if user is None:
+            return self._to_sign_in()
+        wanted = inputs.language(language)
+        if wanted is None:
+            self.error = self._t(inputs.BAD_REQUEST)
+            return None
+        with transaction(current_backend().engine) as session:
+            set_language(session, user.user_id, wanted)
+        # Messages shown so far are in the old language: the switch starts afresh.
+        self.notice = self.error = self.error_log_url = ""
+        self.chosen_language = wanted
+        self._use_language(wanted)
+        self._load_cards(user.organisation_id)
+        return None
+
+    @rx.event
     def open_invite(self, category: str):
         wanted = inputs.category(category)
         if wanted is None:
-            self.error = inputs.BAD_REQUEST
+            self.error = self._t(inputs.BAD_REQUEST)
             return
         self.inviting = wanted
+        self.invite_title = self._t("dialog.invite.title", category=wanted)
         self.invite_error = ""
 
     @rx.event
@@ -187,7 +302,7 @@ class IntegrationsState(AuthState):
         backend = current_backend()
         email = form_data.get("email", "") if isinstance(form_data, dict) else None
         if not isinstance(email, str):
-            self.invite_error = "Enter your colleague's email address."
+            self.invite_error = self._t("problem.colleague_email")
             return None
         try:
             link = await invitations.invite_colleague(
@@ -199,13 +314,10 @@ class IntegrationsState(AuthState):
                 backend.connect_options,
             )
         except ConnectProblem as problem:
-            self.invite_error = problem.message
+            self.invite_error = problem.text(self.language)
             return None
         self.inviting = self.invite_error = ""
-        self.notice = (
-            f"Invitation link for {link.colleague_email} created: copy it from the card and "
-            "send it on. It works for a year unless you revoke it."
-        )
+        self.notice = self._t("notice.invited", email=link.colleague_email)
         self._load_cards(user.organisation_id)
         return None
 
@@ -219,7 +331,7 @@ class IntegrationsState(AuthState):
         except ConnectProblem as problem:
             self._show_problem(problem)
         else:
-            self.notice = f"The invitation for {link.colleague_email} is revoked."
+            self.notice = self._t("notice.revoked", email=link.colleague_email)
         self._load_cards(user.organisation_id)
         return None
 
@@ -230,14 +342,14 @@ class IntegrationsState(AuthState):
             return self._to_sign_in()
         wanted = inputs.page_number(page)
         if wanted is None:
-            self.error = inputs.BAD_REQUEST
+            self.error = self._t(inputs.BAD_REQUEST)
             return None
         self.activity_page_number = wanted
         self._load_activity(user.organisation_id)
         return None
 
     def _show_problem(self, problem: ConnectProblem) -> None:
-        self.error = problem.message
+        self.error = problem.text(self.language)
         self.error_log_url = (problem.log_url or "") if self.is_admin else ""
 
     @rx.event
@@ -246,10 +358,12 @@ class IntegrationsState(AuthState):
         # A reload starts afresh: a flow that was open on the old page has ended.
         if self._attempt_id:
             close_attempt(current_backend().engine, self._attempt_id, "cancelled", "page reloaded")
-        self.connecting = self.connect_link = self._attempt_id = ""
+        self.connect_link = self._attempt_id = ""
+        self.connecting = self._flow_category = ""
         self.notice = self.error = self.error_log_url = ""
         if user is None:
             return self._to_sign_in()
+        self._use_preferred_language(user)
         self._load_cards(user.organisation_id)
         return None
 
@@ -269,7 +383,7 @@ class IntegrationsState(AuthState):
     @rx.event
     async def connect(self, category: str):
         if inputs.category(category) is None:
-            self.error = inputs.BAD_REQUEST
+            self.error = self._t(inputs.BAD_REQUEST)
             return
         backend = current_backend()
         async for update in self._open_flow(
@@ -291,7 +405,7 @@ class IntegrationsState(AuthState):
             yield self._to_sign_in()
             return
         self.notice = self.error = self.error_log_url = ""
-        self.connecting = busy_category or "-"
+        self._busy(busy_category or "-", flow=True)
         yield
         started = None
         try:
@@ -300,7 +414,7 @@ class IntegrationsState(AuthState):
             self._show_problem(problem)
         finally:
             if started is None:
-                self.connecting = ""
+                self._busy("")
         if started is not None:
             self._attempt_id = started.attempt_id
             self.connect_link = started.link
@@ -313,7 +427,8 @@ class IntegrationsState(AuthState):
             # Signed out while the flow was open: the integration exists at Kombo and
             # its webhook will record it; this attempt ends here.
             close_attempt(current_backend().engine, self._attempt_id, "failed", "signed out")
-            self.connecting = self._attempt_id = ""
+            self._attempt_id = ""
+            self._busy("")
             return self._to_sign_in()
         backend = current_backend()
         token = inputs.activation_token(activation_token)
@@ -327,10 +442,10 @@ class IntegrationsState(AuthState):
         except ConnectProblem as problem:
             self._show_problem(problem)
         else:
-            self.notice = f"{integration.tool_label} is connected."
+            self.notice = self._t("notice.connected", tool=integration.tool_label)
         finally:
             # Whatever happened, the page is free for the next action.
-            self.connecting = ""
+            self._busy("")
             self._attempt_id = ""
         self._load_cards(user.organisation_id)
         return None
@@ -363,7 +478,7 @@ class IntegrationsState(AuthState):
     @rx.event
     async def set_enabled(self, integration_id: str, enabled: bool):
         if not isinstance(enabled, bool):  # "false" is a string, and true
-            self.error = inputs.BAD_REQUEST
+            self.error = self._t(inputs.BAD_REQUEST)
             return
         async for update in self._act(integration_id, "enable" if enabled else "disable"):
             yield update
@@ -377,7 +492,7 @@ class IntegrationsState(AuthState):
             yield self._to_sign_in()
             return
         self.notice = self.error = self.error_log_url = ""
-        self.connecting = self._category_of(integration_id) or "-"
+        self._busy(self._category_of(integration_id) or "-")
         yield
         backend = current_backend()
         try:
@@ -385,17 +500,18 @@ class IntegrationsState(AuthState):
                 record = await lifecycle.disconnect(
                     backend.engine, backend.kombo, user, str(integration_id)
                 )
-                self.notice = f"{record.tool_label} is disconnected."
+                self.notice = self._t("notice.disconnected", tool=record.tool_label)
             else:
                 enabled = action == "enable"
                 record = await lifecycle.set_enabled(
                     backend.engine, backend.kombo, user, str(integration_id), enabled
                 )
-                self.notice = f"{record.tool_label} is {'enabled' if enabled else 'disabled'}."
+                notice = "notice.enabled" if enabled else "notice.disabled"
+                self.notice = self._t(notice, tool=record.tool_label)
         except ConnectProblem as problem:
             self._show_problem(problem)
         finally:
-            self.connecting = ""
+            self._busy("")
         self._load_cards(user.organisation_id)
 
     def _category_of(self, integration_id: str) -> str:
@@ -407,16 +523,16 @@ class IntegrationsState(AuthState):
     @rx.event
     def connect_cancelled(self):
         self._end_flow("cancelled", "closed by the user")
-        self.notice = "Connecting was cancelled. Nothing was changed."
+        self.notice = self._t("notice.cancelled")
 
     @rx.event
     def connect_failed(self, name: str, message: str):
         self._end_flow("failed", inputs.log_text(f"{name}: {message}", 1000))
-        self.error = "The connection window could not be opened. Try again."
+        self.error = self._t("error.window")
 
     def _end_flow(self, outcome: str, detail: str) -> None:
         self.connect_link = ""
-        self.connecting = ""
+        self._busy("")
         user = self._signed_in_user()
         if user is not None and self._attempt_id:
             abandon_connect(current_backend().engine, user, self._attempt_id, outcome, detail)

@@ -1,5 +1,7 @@
 """Reconnect, disconnect (with its dialog) and disable, in the browser with the sandbox."""
 
+import re
+
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -61,8 +63,9 @@ def test_disconnecting_through_the_dialog_offers_connect_again(running_app, page
     page.get_by_role("alertdialog").get_by_role("button", name="Disconnect").click()
 
     expect(page.get_by_role("status")).to_have_text("Personio is disconnected.")
-    expect(hris(page).get_by_role("button", name="Connect HRIS")).to_be_visible()
-    expect(hris(page).get_by_text("Personio")).to_have_count(0)
+    expect(hris(page).get_by_role("button", name="Connect HRIS again")).to_be_visible()
+    expect(hris(page).get_by_text(re.compile(r"^Personio was removed on "))).to_be_visible()
+    expect(hris(page).get_by_role("button", name="Disconnect")).to_have_count(0)
 
 
 def test_disable_then_enable(running_app, page: Page):

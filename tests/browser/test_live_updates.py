@@ -1,6 +1,7 @@
 """Webhooks from the sandbox reach the portal over real HTTP, and an open page shows
 what they changed without a reload."""
 
+import re
 import sqlite3
 
 import httpx
@@ -61,7 +62,11 @@ def test_an_integration_deleted_at_kombo_leaves_the_open_page(running_app, page:
     assert response.status_code == 200
     hris = page.locator('[data-category="HRIS"]')
     expect(hris.get_by_role("button", name="Connect HRIS")).to_be_visible(timeout=3_000)
-    expect(hris.get_by_text("Personio")).to_have_count(0)
+    # The card says what was removed and when (not that nothing was ever connected).
+    expect(hris.get_by_text("Removed", exact=True)).to_be_visible()
+    removed = hris.get_by_text(re.compile(r"^Personio was removed on \d+ \w+ \d{4}\."))
+    expect(removed).to_be_visible()
+    expect(hris.get_by_role("button", name="Disconnect")).to_have_count(0)
 
 
 def test_a_failed_attempt_shows_on_the_card_until_a_later_success(running_app, page: Page):

@@ -42,7 +42,7 @@ def test_a_refused_sign_in_never_tells_whether_the_email_exists(engine, people, 
     with transaction(engine) as session, pytest.raises(SignInRefused) as refused:
         authenticate(session, email, password)
 
-    assert refused.value.message == SIGN_IN_REFUSED
+    assert refused.value.key == SIGN_IN_REFUSED
 
 
 def test_repeated_failures_for_one_email_are_slowed_down(engine, people):
@@ -159,6 +159,6 @@ def test_parallel_guesses_get_no_more_password_checks_than_the_allowance(
     throttled = [result for result in results if result.retry_after_seconds is not None]
     assert len(checked) == len(by_password) == SIGN_IN_FAILURES_ALLOWED
     assert len(throttled) == guesses - SIGN_IN_FAILURES_ALLOWED
-    assert {result.message for result in by_password} == {SIGN_IN_REFUSED}
+    assert {result.key for result in by_password} == {SIGN_IN_REFUSED}
     with transaction(engine) as session:
         assert len(session.exec(select(SignInAttempt)).all()) == SIGN_IN_FAILURES_ALLOWED

@@ -11,15 +11,20 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from kombo_portal.db.models import ConnectAttempt, Integration, MagicLink, SignInAttempt
+from kombo_portal.i18n import translate
 from kombo_portal.sandbox.models import SandboxLink
-from kombo_portal.services.lifecycle import NOT_YOURS
+from kombo_portal.services import lifecycle
+from kombo_portal.state import inputs
 from kombo_portal.state.auth import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
-from kombo_portal.state.inputs import BAD_REQUEST, MAX_ACTIVITY_PAGE
+from kombo_portal.state.inputs import MAX_ACTIVITY_PAGE
 from kombo_portal.state.integrations import IntegrationsState
 from tests.sandbox.conftest import complete_flow
 from tests.state.test_handlers import acme_hris, page_state, run  # noqa: F401  (a fixture)
 
 NOT_CONFIRMED = "The connection could not be confirmed with Kombo. Try connecting again."
+# What an English page says (the services name their messages by key).
+BAD_REQUEST = translate("en", inputs.BAD_REQUEST)
+NOT_YOURS = translate("en", lifecycle.NOT_YOURS)
 # Values of the wrong type, or that no column can hold, or far too long.
 WRONG_TEXTS = [
     None,
@@ -149,7 +154,9 @@ async def test_an_activity_page_out_of_range_or_of_another_type_is_refused(engin
     for page in [-1, MAX_ACTIVITY_PAGE + 1, 10**30, 1.5, True, "2", None, [1]]:
         await run(IntegrationsState.show_activity_page, state, page)
 
-        assert (state.error, state.activity_page_number) == (BAD_REQUEST, 0), page
+        # In the page's language (loaded: Acme's admin reads German).
+        expected = translate(state.language, inputs.BAD_REQUEST)
+        assert (state.error, state.activity_page_number) == (expected, 0), page
 
     # The last page allowed is served (empty).
     state.error = ""

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from kombo_portal.backend import build_backend, install_backend
 from kombo_portal.config import Settings
 from kombo_portal.db.models import ConnectAttempt, Integration
+from kombo_portal.i18n import translate
 from kombo_portal.state.integrations import IntegrationsState
 from tests.sandbox.conftest import complete_flow
 from tests.state.test_handlers import acme_hris, page_state, run  # noqa: F401  (a fixture)
@@ -102,14 +103,14 @@ async def test_kombo_failing_to_confirm_the_connection_frees_the_page(
             "/v1/integrations/",
             "DELETE",
             "timeout",
-            "Kombo could not disconnect it. Try again in a moment.",
+            "problem.disconnect_failed",
         ),
         (
             IntegrationsState.reconnect,
             "/v1/integrations/",
             "POST",
             "malformed_json",
-            "Kombo's answer could not be read. Try again in a moment.",
+            "problem.kombo_unreadable",
         ),
     ],
     ids=["disconnect-timeout", "reconnect-malformed_json"],
@@ -127,10 +128,11 @@ async def test_kombo_failing_an_action_on_a_card_leaves_the_card_as_it_was(
     waited = await timed_run(handler, state, hris.id)
 
     assert waited < 2.5
-    assert state.error == message
+    # In the page's language: Acme's admin reads German.
+    assert state.error == translate(state.language, message)
     assert (state.connecting, state.connect_link) == ("", "")
     [card] = [card for card in state.cards if card["category"] == "HRIS"]
-    assert (card["connected"], card["status_text"]) == ("yes", "Active")
+    assert (card["connected"], card["state"]) == ("yes", "active")
     assert open_attempts(engine) == []
 
     await run(handler, state, hris.id)  # Kombo answers again

@@ -15,8 +15,10 @@ from kombo_portal.api import create_backend_api
 from kombo_portal.api.auth import SESSION_COOKIE, session_cookie_token
 from kombo_portal.db.models import ConnectAttempt, Integration, User, UserSession, utc_now
 from kombo_portal.db.transaction import transaction
+from kombo_portal.i18n import translate
 from kombo_portal.sandbox.models import SandboxActivationToken
-from kombo_portal.services.accounts import SIGN_IN_FAILURES_ALLOWED, SIGN_IN_REFUSED
+from kombo_portal.services import accounts
+from kombo_portal.services.accounts import SIGN_IN_FAILURES_ALLOWED
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
 from tests.state import test_tenant_isolation as isolation
@@ -24,6 +26,8 @@ from tests.state.test_auth_state import fresh_tab
 from tests.state.test_handlers import page_state, run
 from tests.state.test_tenant_isolation import Acme, rows, snapshot
 from tests.support.accounts import PASSWORD, People
+
+SIGN_IN_REFUSED = translate("en", accounts.SIGN_IN_REFUSED)  # what an English page says
 
 TESS = "tess@acme.test"
 # Acme's ids and its admin's tab with a flow open (fixtures).

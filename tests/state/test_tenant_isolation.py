@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
 from kombo_portal.db.models import ConnectAttempt, Integration, MagicLink, utc_now
+from kombo_portal.i18n import translate
 from kombo_portal.sandbox.models import SandboxActivationToken
-from kombo_portal.services.connect import NOT_CONFIRMED
-from kombo_portal.services.lifecycle import NOT_YOURS
+from kombo_portal.services import connect, lifecycle
 from kombo_portal.services.sessions import SignedInUser
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
@@ -28,7 +28,17 @@ from tests.sandbox.conftest import complete_flow
 from tests.state.test_handlers import acme_hris, page_state, run  # noqa: F401  (a fixture)
 from tests.support.accounts import People
 
+# What an English page says (the services name their messages by key).
+NOT_CONFIRMED = translate("en", connect.NOT_CONFIRMED)
+NOT_YOURS = translate("en", lifecycle.NOT_YOURS)
 NOT_STARTED_HERE = "This connection was not started here. Start it again."
+
+
+def says(tab, key: str, **params) -> str:
+    """A message as `tab` shows it: in its language (Acme's admin reads German)."""
+    return translate(tab.language, key, **params)
+
+
 ANOTHER_ORGANISATION = "This connection belongs to another organisation and was refused."
 ADMINS_ONLY = "Only admins can change integrations."
 
@@ -49,6 +59,7 @@ EVENTS_WITHOUT_IDS = {
     "AuthState.skip_sign_in_if_signed_in": "nothing",
     "AuthState.sign_in": "credentials (tests/state/test_sessions_on_the_page.py)",
     "AuthState.sign_out": "nothing",
+    "AuthState.choose_language": "a language code (tests/state/test_languages.py)",
     "AuthState.setvar": "Reflex's own; no setters exist (test below)",
     "IntegrationsState.setvar": "Reflex's own; no setters exist (test below)",
     "IntegrationsState.open_invite": "a category",
@@ -60,6 +71,8 @@ EVENTS_WITHOUT_IDS = {
     "IntegrationsState.connect": "a category",
     "IntegrationsState.connect_cancelled": "nothing",
     "IntegrationsState.connect_failed": "the browser's error, for the log",
+    "IntegrationsState.switch_language": "a language code, stored on the user's own record "
+    "(tests/state/test_languages.py)",
 }
 # The backend's routes and what each takes from the request.
 ROUTES = {
@@ -291,7 +304,10 @@ async def test_a_token_tried_by_outsiders_without_a_flow_still_works_for_its_own
 
     await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
 
-    assert (acme.tab.error, acme.tab.notice) == ("", "Greenhouse is connected.")
+    assert (acme.tab.error, acme.tab.notice) == (
+        "",
+        says(acme.tab, "notice.connected", tool="Greenhouse"),
+    )
 
 
 async def test_a_token_of_acmes_flow_finished_in_globexs_flow_records_nothing_for_globex(
@@ -323,13 +339,13 @@ async def test_a_token_of_acmes_flow_finished_in_globexs_flow_records_nothing_fo
 
 async def test_a_replayed_token_is_refused_and_recorded(engine, backend, acme):
     await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
-    assert acme.tab.notice == "Greenhouse is connected."
+    assert acme.tab.notice == says(acme.tab, "notice.connected", tool="Greenhouse")
     audit_before = attempts(engine)
 
     # Sent again: no flow is open in the tab any more.
     await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
 
-    assert acme.tab.error == NOT_STARTED_HERE
+    assert acme.tab.error == says(acme.tab, connect.NOT_STARTED_HERE)
     [refusal] = recorded_since(audit_before, engine)
     assert refusal.outcome == "refused"
 
@@ -342,7 +358,7 @@ async def test_a_replayed_token_is_refused_and_recorded(engine, backend, acme):
 
     await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
 
-    assert acme.tab.error == NOT_CONFIRMED
+    assert acme.tab.error == says(acme.tab, connect.NOT_CONFIRMED)
     [failed] = recorded_since(audit_before, engine)
     assert failed.outcome == "failed" and "already been used" in failed.detail
     live = [record for record in rows(engine, Integration) if record.removed_at is None]
@@ -360,7 +376,7 @@ async def test_an_expired_token_is_refused_and_recorded(engine, backend, acme):
 
     await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
 
-    assert acme.tab.error == NOT_CONFIRMED
+    assert acme.tab.error == says(acme.tab, connect.NOT_CONFIRMED)
     [failed] = recorded_since(audit_before, engine)
     assert failed.outcome == "failed" and "expired" in failed.detail
     assert [record.category for record in rows(engine, Integration)] == ["HRIS"]

@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kombo_portal.db.models import Integration
+from kombo_portal.db.models import FlowFailure, Integration
 from kombo_portal.state.auth import HOME_PATH, _safe_next
-from kombo_portal.state.integrations import card_view
+from kombo_portal.state.integrations import card_facts, card_view
 
 
 @pytest.mark.parametrize(
@@ -44,28 +44,87 @@ def integration(**fields) -> Integration:
     return Integration(**{**values, **fields})
 
 
-def test_an_empty_card_offers_to_connect():
-    view = card_view("ATS", None, {})
+def view(category="HRIS", live=None, failure=None, removed=None, language="en", **kwargs):
+    facts = card_facts(category, live, {"u1": "Ada"}, failure, removed)
+    return card_view(facts, language, **kwargs)
 
-    assert (view["connected"], view["title"], view["category"]) == ("", "Recruiting system", "ATS")
+
+def test_an_empty_card_offers_to_connect():
+    card = view("ATS")
+
+    assert (card["connected"], card["title"], card["category"]) == ("", "Recruiting system", "ATS")
+    assert (card["state"], card["status_text"]) == ("not_connected", "Not connected")
+    assert (card["primary"], card["primary_label"], card["can_invite"]) == (
+        "connect",
+        "Connect ATS",
+        "yes",
+    )
 
 
 @pytest.mark.parametrize(
-    ("state", "setup_status", "text", "colour"),
+    ("state", "setup_status", "text", "colour", "primary"),
     [
-        ("ACTIVE", "COMPLETED", "Active", "green"),
-        ("INVALID", "COMPLETED", "Needs reconnection", "red"),
-        ("INACTIVE", "COMPLETED", "Disabled", "gray"),
-        ("ACTIVE", "INCOMPLETE", "Setup incomplete", "amber"),
-        ("PAUSED", "COMPLETED", "Paused", "gray"),
+        ("ACTIVE", "COMPLETED", "Active", "green", ""),
+        ("INVALID", "COMPLETED", "Needs reconnection", "red", "reconnect"),
+        ("INACTIVE", "COMPLETED", "Disabled", "gray", "enable"),
+        ("ACTIVE", "INCOMPLETE", "Setup incomplete", "amber", "finish_setup"),
+        # A state Kombo may add one day: shown as connected until the portal knows it.
+        ("PAUSED", "COMPLETED", "Active", "green", ""),
     ],
 )
-def test_a_connected_card_names_its_status_in_words(state, setup_status, text, colour):
-    view = card_view("HRIS", integration(state=state, setup_status=setup_status), {"u1": "Ada"})
+def test_a_connected_card_names_its_status_in_words(state, setup_status, text, colour, primary):
+    card = view(live=integration(state=state, setup_status=setup_status))
 
-    assert (view["status_text"], view["status_colour"]) == (text, colour)
-    assert (view["tool_label"], view["connected_by"], view["connected_on"]) == (
-        "Personio",
-        "Ada",
-        "3 Nov 2026",
+    assert (card["status_text"], card["status_colour"], card["primary"]) == (text, colour, primary)
+    assert (card["tool_label"], card["details"]) == ("Personio", "Connected by Ada on 3 Nov 2026")
+    assert card["disconnect_title"] == "Disconnect Personio?"
+
+
+def test_a_card_speaks_the_readers_language_dates_included():
+    card = view(live=integration(state="INVALID"), language="de")
+
+    assert (card["title"], card["status_text"], card["primary_label"]) == (
+        "HR-System",
+        "Neu verbinden nötig",
+        "Neu verbinden",
     )
+    assert card["details"] == "Verbunden von Ada am 3. Nov. 2026"
+
+
+def test_a_removed_integration_says_when_and_offers_to_connect_again():
+    removed = integration(removed_at=datetime(2026, 11, 29, 10, tzinfo=UTC))
+
+    card = view(removed=removed)
+
+    assert (card["state"], card["status_text"], card["connected"]) == ("removed", "Removed", "")
+    assert card["explanation"] == "Personio was removed on 29 Nov 2026. Nothing syncs any more."
+    assert (card["primary"], card["primary_label"]) == ("connect_again", "Connect HRIS again")
+
+
+def test_a_failure_reported_after_the_flow_opened_shows_on_the_open_card():
+    failed = FlowFailure(
+        organisation_id="org",
+        category="HRIS",
+        tool_id="workday",
+        failed_at=datetime(2026, 11, 29, 10, 5, tzinfo=UTC),
+    )
+    opened = datetime(2026, 11, 29, 10, tzinfo=UTC).isoformat()
+
+    card = view(failure=failed, flow_open=True, flow_opened_at=opened)
+    before = view(failure=failed, flow_open=True, flow_opened_at="2026-11-29T10:06:00+00:00")
+
+    assert (card["state"], card["busy"]) == ("failed", "yes")
+    assert card["explanation"] == "The last attempt to connect Workday failed."
+    assert before["state"] == "connecting"
+
+
+def test_a_card_with_its_flow_open_shows_it_on_the_button_it_was_opened_with():
+    card = view(live=integration(state="INVALID"), flow_open=True)
+
+    assert (card["state"], card["status_text"], card["busy"]) == (
+        "connecting",
+        "Connecting…",
+        "yes",
+    )
+    assert card["explanation"].startswith("Finish in the window that opened.")
+    assert card["primary"] == "reconnect"

@@ -21,8 +21,9 @@ from kombo_portal.config import PROJECT_ROOT
 # The first build installs the frontend packages with npm; later ones reuse them.
 STARTUP_TIMEOUT_SECONDS = 600
 # Browser tests build into a folder of their own, so a developer's `make run`
-# (which uses .web/) is left alone while the suite runs.
-TEST_WEB_WORKDIR = ".web-test"
+# (which uses .web/) is left alone while the suite runs. PORTAL_TEST_WEB_WORKDIR
+# names another, for two test runs at once in one checkout.
+TEST_WEB_WORKDIR = os.environ.get("PORTAL_TEST_WEB_WORKDIR") or ".web-test"
 
 
 def free_port() -> int:
