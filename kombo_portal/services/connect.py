@@ -12,6 +12,7 @@ Every attempt leaves an audit row: who, when, which category, how it ended.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -86,14 +87,9 @@ async def start_connect(
     category: str,
     options: ConnectOptions,
 ) -> ConnectStart:
-    with transaction(engine) as session:
-        refusal = refusal_to_connect(session, user, category, options)
-        attempt = ConnectAttempt(
-            organisation_id=user.organisation_id, user_id=user.user_id, category=category
-        )
-        if refusal:
-            finish_attempt(attempt, "refused", refusal.message)
-        session.add(attempt)
+    # Database work in a thread, here and below: callers run on the web server's
+    # event loop, which serves every open page of the process.
+    attempt, refusal = await asyncio.to_thread(_open_attempt, engine, user, category, options)
     if refusal:
         raise refusal
 
@@ -111,23 +107,38 @@ async def start_connect(
     try:
         link = await kombo.create_link(request)
     except KomboError as error:
-        close_attempt(engine, attempt.id, "link_failed", repr(error), log_url=error.log_url)
+        await close_attempt_in_thread(engine, attempt.id, "link_failed", repr(error), error.log_url)
         raise kombo_problem(error) from None
     return ConnectStart(attempt_id=attempt.id, link=link)
 
 
-async def finish_connect(
-    engine: Engine,
-    kombo: KomboClient,
-    user: SignedInUser,
-    attempt_id: str,
-    activation_token: str,
-) -> Integration:
-    """The flow of `attempt_id` resolved with `activation_token`: record what it made.
+def _open_attempt(
+    engine: Engine, user: SignedInUser, category: str, options: ConnectOptions
+) -> tuple[ConnectAttempt, ConnectProblem | None]:
+    """Record the attempt, refused at once if the user may not connect `category`."""
+    with transaction(engine) as session:
+        refusal = refusal_to_connect(session, user, category, options)
+        attempt = ConnectAttempt(
+            organisation_id=user.organisation_id, user_id=user.user_id, category=category
+        )
+        if refusal:
+            finish_attempt(attempt, "refused", refusal.message)
+        session.add(attempt)
+    return attempt, refusal
 
-    For a reconnect or a setup the token must name the integration being repaired;
-    if Kombo's repair flow gives no usable token, the integration is read instead.
-    """
+
+async def close_attempt_in_thread(
+    engine: Engine, attempt_id: str, outcome: str, detail: str, log_url: str | None = None
+) -> None:
+    """close_attempt, for callers on the event loop."""
+    await asyncio.to_thread(close_attempt, engine, attempt_id, outcome, detail, log_url=log_url)
+
+
+def _open_attempt_of(
+    engine: Engine, user: SignedInUser, attempt_id: str
+) -> tuple[str, str, str | None]:
+    """The category, action and repaired integration of the user's open attempt;
+    raises ConnectProblem (after recording the refusal) if there is none."""
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         own = (
@@ -153,15 +164,27 @@ async def finish_connect(
             finish_attempt(refused, "refused", detail)
             session.add(refused)
         else:
-            category, action, repaired_id = (
-                attempt.category,
-                attempt.action,
-                attempt.kombo_integration_id,
-            )
-    if refusal:
-        raise refusal
+            return attempt.category, attempt.action, attempt.kombo_integration_id
+    raise refusal
+
+
+async def finish_connect(
+    engine: Engine,
+    kombo: KomboClient,
+    user: SignedInUser,
+    attempt_id: str,
+    activation_token: str,
+) -> Integration:
+    """The flow of `attempt_id` resolved with `activation_token`: record what it made.
+
+    For a reconnect or a setup the token must name the integration being repaired;
+    if Kombo's repair flow gives no usable token, the integration is read instead.
+    """
+    category, action, repaired_id = await asyncio.to_thread(
+        _open_attempt_of, engine, user, attempt_id
+    )
     if not user.is_admin:  # the role may have changed since the flow opened
-        close_attempt(engine, attempt_id, "refused", "no longer an admin")
+        await close_attempt_in_thread(engine, attempt_id, "refused", "no longer an admin")
         raise ConnectProblem(ADMINS_ONLY)
 
     try:
@@ -177,7 +200,7 @@ async def finish_connect(
         )
     except KomboError as error:
         if repaired_id is None:
-            close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
+            await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
             may_exist = error.kind is FailureKind.TIMEOUT or (
                 error.kind is FailureKind.CONNECTION and error.request_sent
             )
@@ -187,7 +210,7 @@ async def finish_connect(
     if origin_id != user.organisation_id or (
         repaired_id is not None and kombo_integration_id != repaired_id
     ):
-        close_attempt(
+        await close_attempt_in_thread(
             engine,
             attempt_id,
             "refused",
@@ -203,14 +226,37 @@ async def finish_connect(
         )
     except KomboError as error:
         if token_facts is None:
-            close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
+            await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
             raise kombo_problem(error) from None
         # The integration exists at Kombo: record what the token told us rather than
         # lose it; the details follow with its next webhook.
         logger.warning("Details of %s not fetched (%s); recording it without", found.id, error)
         facts = token_facts
 
-    duplicate = False
+    integration = await asyncio.to_thread(
+        _record_connection, engine, user, attempt_id, action, facts, category
+    )
+    if integration is None:
+        # Kombo does not deduplicate: remove the second connection it just made.
+        try:
+            await kombo.delete_integration(kombo_integration_id)
+        except KomboError as error:
+            logger.error("Duplicate %s not removed at Kombo: %s", kombo_integration_id, error)
+        raise ConnectProblem("problem.already_connected", category=facts.category or category)
+    return integration
+
+
+def _record_connection(
+    engine: Engine,
+    user: SignedInUser,
+    attempt_id: str,
+    action: str,
+    facts: IntegrationFacts,
+    category: str,
+) -> Integration | None:
+    """Record the integration the flow made and close the attempt; None if it is a
+    second one of a category already connected (the attempt is closed as refused)."""
+    kombo_integration_id = facts.kombo_integration_id
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         if attempt is None or attempt.outcome != "started":
@@ -226,28 +272,20 @@ async def finish_connect(
                 attempt, "refused", f"{facts.category} already connected; removed duplicate"
             )
             session.add(attempt)
-            duplicate = True
-        else:
-            try:
-                integration = record_integration(session, facts, connected_by_user_id=user.user_id)
-            except IntegrationOwnedElsewhere:
-                finish_attempt(
-                    attempt, "refused", f"{kombo_integration_id} belongs to another organisation"
-                )
-                session.add(attempt)
-                session.commit()
-                raise ConnectProblem(OTHER_ORGANISATION) from None
-            clear_flow_failures(session, user.organisation_id, integration.category)
-            finish_attempt(attempt, "connected", None)
-            attempt.kombo_integration_id = kombo_integration_id
-            session.add(attempt)
-    if duplicate:
-        # Kombo does not deduplicate: remove the second connection it just made.
+            return None
         try:
-            await kombo.delete_integration(kombo_integration_id)
-        except KomboError as error:
-            logger.error("Duplicate %s not removed at Kombo: %s", kombo_integration_id, error)
-        raise ConnectProblem("problem.already_connected", category=facts.category or category)
+            integration = record_integration(session, facts, connected_by_user_id=user.user_id)
+        except IntegrationOwnedElsewhere:
+            finish_attempt(
+                attempt, "refused", f"{kombo_integration_id} belongs to another organisation"
+            )
+            session.add(attempt)
+            session.commit()
+            raise ConnectProblem(OTHER_ORGANISATION) from None
+        clear_flow_failures(session, user.organisation_id, integration.category)
+        finish_attempt(attempt, "connected", None)
+        attempt.kombo_integration_id = kombo_integration_id
+        session.add(attempt)
     return integration
 
 

@@ -11,6 +11,7 @@ through it afterwards is not attached.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -48,16 +49,8 @@ async def invite_colleague(
     options: ConnectOptions,
 ) -> MagicLink:
     email = normalise_email(colleague_email)
-    with transaction(engine) as session:
-        refusal = refusal_to_connect(
-            session, user, category, options, not_admin="problem.admins_only_invite"
-        )
-        if refusal is None:
-            refusal = email_problem(email)
-        if refusal:
-            _audit(session, user, category, "invite", "refused", refusal.message)
-    if refusal:
-        raise refusal
+    # Database work in threads: callers are on the web server's event loop.
+    await asyncio.to_thread(_check_invitation, engine, user, category, email, options)
     try:
         url = await kombo.create_link(
             CreateLinkRequest(
@@ -72,9 +65,35 @@ async def invite_colleague(
             )
         )
     except KomboError as error:
-        with transaction(engine) as session:
-            _audit(session, user, category, "invite", "failed", repr(error), error.log_url)
+        await asyncio.to_thread(_record_failure, engine, user, category, error)
         raise kombo_problem(error) from None
+    return await asyncio.to_thread(_store_invitation, engine, user, category, email, url)
+
+
+def _check_invitation(
+    engine: Engine, user: SignedInUser, category: str, email: str, options: ConnectOptions
+) -> None:
+    """Raise ConnectProblem (recorded) if `user` may not invite `email` for `category`."""
+    with transaction(engine) as session:
+        refusal = refusal_to_connect(
+            session, user, category, options, not_admin="problem.admins_only_invite"
+        )
+        if refusal is None:
+            refusal = email_problem(email)
+        if refusal:
+            _audit(session, user, category, "invite", "refused", refusal.message)
+    if refusal:
+        raise refusal
+
+
+def _record_failure(engine: Engine, user: SignedInUser, category: str, error: KomboError) -> None:
+    with transaction(engine) as session:
+        _audit(session, user, category, "invite", "failed", repr(error), error.log_url)
+
+
+def _store_invitation(
+    engine: Engine, user: SignedInUser, category: str, email: str, url: str
+) -> MagicLink:
     now = utc_now()
     with transaction(engine) as session:
         _audit(session, user, category, "invite", "done", None)

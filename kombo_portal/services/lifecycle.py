@@ -3,11 +3,13 @@
 Every action is for a signed-in admin of the organisation that owns the
 integration; anything else is refused and recorded. Reconnect and finish setup
 open a Kombo link in the same Connect component and end in
-`services.connect.finish_connect`.
+`services.connect.finish_connect`. Database work runs in a thread: callers are on
+the web server's event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import Engine
@@ -19,7 +21,7 @@ from kombo_portal.kombo import KomboClient, KomboError
 from kombo_portal.services.connect import (
     ConnectProblem,
     ConnectStart,
-    close_attempt,
+    close_attempt_in_thread,
     finish_attempt,
     kombo_problem,
 )
@@ -38,7 +40,9 @@ async def start_repair(
     integration) or `setup` (finish an incomplete setup)."""
     if action not in ("reconnect", "setup"):
         raise ConnectProblem("problem.unknown_action")
-    attempt_id, kombo_integration_id = _begin(engine, user, integration_id, action)
+    attempt_id, kombo_integration_id = await asyncio.to_thread(
+        _begin, engine, user, integration_id, action
+    )
     language = user.kombo_language
     try:
         if action == "reconnect":
@@ -46,7 +50,7 @@ async def start_repair(
         else:
             link = await kombo.create_setup_link(kombo_integration_id, language=language)
     except KomboError as error:
-        close_attempt(engine, attempt_id, "link_failed", repr(error), log_url=error.log_url)
+        await close_attempt_in_thread(engine, attempt_id, "link_failed", repr(error), error.log_url)
         raise kombo_problem(error) from None
     return ConnectStart(attempt_id=attempt_id, link=link)
 
@@ -58,16 +62,16 @@ async def disconnect(
 
     Kombo answering "not found" means it is gone already: that counts as done.
     """
-    attempt_id, kombo_integration_id = _begin(engine, user, integration_id, "disconnect")
+    attempt_id, kombo_integration_id = await asyncio.to_thread(
+        _begin, engine, user, integration_id, "disconnect"
+    )
     try:
         await kombo.delete_integration(kombo_integration_id)
     except KomboError as error:
         if not error.is_not_found:
-            close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
+            await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
             raise ConnectProblem("problem.disconnect_failed", log_url=error.log_url) from None
-    with transaction(engine) as session:
-        record = mark_removed(session, kombo_integration_id)
-        _done(session, attempt_id)
+    record = await asyncio.to_thread(_mark_disconnected, engine, kombo_integration_id, attempt_id)
     if record is None:  # deleted from the portal meanwhile
         raise ConnectProblem(NOT_YOURS)
     return record
@@ -78,12 +82,34 @@ async def set_enabled(
 ) -> Integration:
     """Kombo's `enabled`: a disabled integration is INACTIVE and stops syncing."""
     action = "enable" if enabled else "disable"
-    attempt_id, kombo_integration_id = _begin(engine, user, integration_id, action)
+    attempt_id, kombo_integration_id = await asyncio.to_thread(
+        _begin, engine, user, integration_id, action
+    )
     try:
         await kombo.set_enabled(kombo_integration_id, enabled)
     except KomboError as error:
-        close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
+        await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
         raise kombo_problem(error) from None
+    record = await asyncio.to_thread(
+        _record_enabled, engine, kombo_integration_id, attempt_id, enabled
+    )
+    if record is None:
+        raise ConnectProblem(NOT_YOURS)
+    return record
+
+
+def _mark_disconnected(
+    engine: Engine, kombo_integration_id: str, attempt_id: str
+) -> Integration | None:
+    with transaction(engine) as session:
+        record = mark_removed(session, kombo_integration_id)
+        _done(session, attempt_id)
+    return record
+
+
+def _record_enabled(
+    engine: Engine, kombo_integration_id: str, attempt_id: str, enabled: bool
+) -> Integration | None:
     with transaction(engine) as session:
         record = change_state(
             session,
@@ -93,8 +119,6 @@ async def set_enabled(
             qa_status=None,
         )
         _done(session, attempt_id)
-    if record is None:
-        raise ConnectProblem(NOT_YOURS)
     return record
 
 

@@ -74,6 +74,12 @@ def _sign_in(email: str, password: str, nonce: str, page_origin: str, next_path:
         )
 
 
+def _resolve_session(token: str) -> SignedInUser | None:
+    backend = current_backend()
+    with reading(backend.engine) as session:
+        return resolve_session(session, token, backend.settings.secret_key)
+
+
 class AuthState(rx.State):
     # The page's language, and the words pages show as they are (`text["page.title"]`):
     # assigned only when the language changes, so events do not resend them.
@@ -101,10 +107,9 @@ class AuthState(rx.State):
         scheme = urlsplit(self.router.headers.origin).scheme or "http"
         return f"{scheme}://{self.router.headers.host}"
 
-    def _signed_in_user(self) -> SignedInUser | None:
-        backend = current_backend()
-        with reading(backend.engine) as session:
-            user = resolve_session(session, self._session_token(), backend.settings.secret_key)
+    async def _signed_in_user(self) -> SignedInUser | None:
+        # In a thread, as all database calls of the page: see services.page_data.
+        user = await asyncio.to_thread(_resolve_session, self._session_token())
         if user is None:
             self.user_name = self.organisation_name = ""
             self.is_admin = False
@@ -144,8 +149,8 @@ class AuthState(rx.State):
         return rx.redirect(f"{SIGN_IN_PATH}?next={quote(self.router.url.path or HOME_PATH)}")
 
     @rx.event
-    def skip_sign_in_if_signed_in(self):
-        user = self._signed_in_user()
+    async def skip_sign_in_if_signed_in(self):
+        user = await self._signed_in_user()
         if user is not None:
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
         self._use_preferred_language(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -9,17 +10,15 @@ import reflex as rx
 
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration, as_utc, utc_now
-from kombo_portal.db.transaction import reading, transaction
+from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import format_date, format_moment, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.services import invitations, lifecycle
 from kombo_portal.services.accounts import set_language
-from kombo_portal.services.activity import activity_page
 from kombo_portal.services.card_states import (
     CardAction,
     CardState,
     card_state,
-    latest_removed,
     primary_action,
     shown_state,
 )
@@ -28,12 +27,12 @@ from kombo_portal.services.connect import (
     ConnectProblem,
     ConnectStart,
     abandon_connect,
-    close_attempt,
+    close_attempt_in_thread,
     finish_connect,
     start_connect,
 )
-from kombo_portal.services.integrations import organisation_version, overview, tool_display_name
-from kombo_portal.services.invitations import open_invitations
+from kombo_portal.services.integrations import tool_display_name
+from kombo_portal.services.page_data import Activity, read_activity, read_page, read_version
 from kombo_portal.services.sessions import SignedInUser
 from kombo_portal.state import inputs
 from kombo_portal.state.auth import AuthState
@@ -151,6 +150,11 @@ def card_view(
     }
 
 
+def _store_language(user_id: str, language: str) -> None:
+    with transaction(current_backend().engine) as session:
+        set_language(session, user_id, language)
+
+
 class IntegrationsState(AuthState):
     cards: list[dict[str, str]] = []  # noqa: RUF012 (Reflex copies state defaults)
     # The banner above the cards naming the integrations that need reconnection.
@@ -177,15 +181,13 @@ class IntegrationsState(AuthState):
     _flow_category: str = ""  # the card a Connect flow is opening or open for
     _flow_opened_at: str = ""  # when, ISO 8601 UTC
 
-    def _load_cards(self, organisation_id: str) -> None:
+    async def _load_cards(self, organisation_id: str) -> None:
         backend = current_backend()
-        with reading(backend.engine) as session:
-            # The version first: a change committed between the two reads then shows
-            # at the next refresh instead of never.
-            self._version = organisation_version(session, organisation_id)
-            seen = overview(session, organisation_id)
-            removed = latest_removed(session, organisation_id)
-            links = open_invitations(session, organisation_id)
+        page = await asyncio.to_thread(
+            read_page, backend.engine, organisation_id, self.activity_page_number
+        )
+        self._version = page.version
+        seen, removed, links = page.overview, page.removed, page.invitations
         by_category = {integration.category: integration for integration in seen.integrations}
         self._facts = [
             card_facts(
@@ -198,7 +200,7 @@ class IntegrationsState(AuthState):
             for category in backend.settings.portal_categories
         ]
         self._show_cards()
-        self._load_activity(organisation_id)
+        self._show_activity(page.activity)
         self.invitations = [
             {
                 "id": link.id,
@@ -245,11 +247,14 @@ class IntegrationsState(AuthState):
             self._flow_opened_at = utc_now().isoformat() if flow_category else ""
             self._show_cards()
 
-    def _load_activity(self, organisation_id: str) -> None:
-        with reading(current_backend().engine) as session:
-            entries, self.activity_has_older = activity_page(
-                session, organisation_id, self.activity_page_number
-            )
+    async def _load_activity(self, organisation_id: str) -> None:
+        activity = await asyncio.to_thread(
+            read_activity, current_backend().engine, organisation_id, self.activity_page_number
+        )
+        self._show_activity(activity)
+
+    def _show_activity(self, activity: Activity) -> None:
+        self.activity_has_older = activity.has_older
         self.activity = [
             {
                 "when": format_moment(self.language, entry.at),
@@ -257,27 +262,26 @@ class IntegrationsState(AuthState):
                 "what": entry.what_in(self.language),
                 "log_url": (entry.log_url or "") if self.is_admin else "",
             }
-            for entry in entries
+            for entry in activity.entries
         ]
 
     @rx.event
-    def switch_language(self, language: str):
+    async def switch_language(self, language: str):
         """The page's language switch: stored on the user, so it follows them (and
         Kombo's flow speaks it too)."""
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is None:
             return self._to_sign_in()
         wanted = inputs.language(language)
         if wanted is None:
             self.error = self._t(inputs.BAD_REQUEST)
             return None
-        with transaction(current_backend().engine) as session:
-            set_language(session, user.user_id, wanted)
+        await asyncio.to_thread(_store_language, user.user_id, wanted)
         # Messages shown so far are in the old language: the switch starts afresh.
         self.notice = self.error = self.error_log_url = ""
         self.chosen_language = wanted
         self._use_language(wanted)
-        self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id)
         return None
 
     @rx.event
@@ -296,7 +300,7 @@ class IntegrationsState(AuthState):
 
     @rx.event
     async def invite(self, form_data: dict):
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is None:
             return self._to_sign_in()
         backend = current_backend()
@@ -318,26 +322,28 @@ class IntegrationsState(AuthState):
             return None
         self.inviting = self.invite_error = ""
         self.notice = self._t("notice.invited", email=link.colleague_email)
-        self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id)
         return None
 
     @rx.event
-    def revoke(self, link_id: str):
-        user = self._signed_in_user()
+    async def revoke(self, link_id: str):
+        user = await self._signed_in_user()
         if user is None:
             return self._to_sign_in()
         try:
-            link = invitations.revoke_invitation(current_backend().engine, user, str(link_id))
+            link = await asyncio.to_thread(
+                invitations.revoke_invitation, current_backend().engine, user, str(link_id)
+            )
         except ConnectProblem as problem:
             self._show_problem(problem)
         else:
             self.notice = self._t("notice.revoked", email=link.colleague_email)
-        self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id)
         return None
 
     @rx.event
-    def show_activity_page(self, page: int):
-        user = self._signed_in_user()
+    async def show_activity_page(self, page: int):
+        user = await self._signed_in_user()
         if user is None:
             return self._to_sign_in()
         wanted = inputs.page_number(page)
@@ -345,7 +351,7 @@ class IntegrationsState(AuthState):
             self.error = self._t(inputs.BAD_REQUEST)
             return None
         self.activity_page_number = wanted
-        self._load_activity(user.organisation_id)
+        await self._load_activity(user.organisation_id)
         return None
 
     def _show_problem(self, problem: ConnectProblem) -> None:
@@ -353,31 +359,37 @@ class IntegrationsState(AuthState):
         self.error_log_url = (problem.log_url or "") if self.is_admin else ""
 
     @rx.event
-    def load(self):
-        user = self._signed_in_user()
+    async def load(self):
+        user = await self._signed_in_user()
         # A reload starts afresh: a flow that was open on the old page has ended.
         if self._attempt_id:
-            close_attempt(current_backend().engine, self._attempt_id, "cancelled", "page reloaded")
+            await close_attempt_in_thread(
+                current_backend().engine,
+                self._attempt_id,
+                "cancelled",
+                "page reloaded",
+            )
         self.connect_link = self._attempt_id = ""
         self.connecting = self._flow_category = ""
         self.notice = self.error = self.error_log_url = ""
         if user is None:
             return self._to_sign_in()
         self._use_preferred_language(user)
-        self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id)
         return None
 
     @rx.event
-    def refresh(self):
+    async def refresh(self):
         """Called every few seconds by the page: reload the cards if anything changed,
         whichever worker or instance changed it (one small query otherwise)."""
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is None:
             return self._to_sign_in()
-        with reading(current_backend().engine) as session:
-            changed = organisation_version(session, user.organisation_id) != self._version
-        if changed:
-            self._load_cards(user.organisation_id)
+        version = await asyncio.to_thread(
+            read_version, current_backend().engine, user.organisation_id
+        )
+        if version != self._version:
+            await self._load_cards(user.organisation_id)
         return None
 
     @rx.event
@@ -400,7 +412,7 @@ class IntegrationsState(AuthState):
         """Ask the server for a Kombo link (`start`) and hand it to the Connect component."""
         if self.connecting:
             return
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is None:
             yield self._to_sign_in()
             return
@@ -422,11 +434,13 @@ class IntegrationsState(AuthState):
     @rx.event
     async def connect_succeeded(self, activation_token: str):
         self.connect_link = ""
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is None:
             # Signed out while the flow was open: the integration exists at Kombo and
             # its webhook will record it; this attempt ends here.
-            close_attempt(current_backend().engine, self._attempt_id, "failed", "signed out")
+            await close_attempt_in_thread(
+                current_backend().engine, self._attempt_id, "failed", "signed out"
+            )
             self._attempt_id = ""
             self._busy("")
             return self._to_sign_in()
@@ -434,7 +448,9 @@ class IntegrationsState(AuthState):
         token = inputs.activation_token(activation_token)
         try:
             if token is None:
-                close_attempt(backend.engine, self._attempt_id, "failed", "unusable token")
+                await close_attempt_in_thread(
+                    backend.engine, self._attempt_id, "failed", "unusable token"
+                )
                 raise ConnectProblem(NOT_CONFIRMED)
             integration = await finish_connect(
                 backend.engine, backend.kombo, user, self._attempt_id, token
@@ -447,7 +463,7 @@ class IntegrationsState(AuthState):
             # Whatever happened, the page is free for the next action.
             self._busy("")
             self._attempt_id = ""
-        self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id)
         return None
 
     @rx.event
@@ -487,7 +503,7 @@ class IntegrationsState(AuthState):
         """Disconnect, enable or disable: one call to Kombo, then the cards again."""
         if self.connecting:
             return
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is None:
             yield self._to_sign_in()
             return
@@ -512,7 +528,7 @@ class IntegrationsState(AuthState):
             self._show_problem(problem)
         finally:
             self._busy("")
-        self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id)
 
     def _category_of(self, integration_id: str) -> str:
         return next(
@@ -521,21 +537,23 @@ class IntegrationsState(AuthState):
         )
 
     @rx.event
-    def connect_cancelled(self):
-        self._end_flow("cancelled", "closed by the user")
+    async def connect_cancelled(self):
+        await self._end_flow("cancelled", "closed by the user")
         self.notice = self._t("notice.cancelled")
 
     @rx.event
-    def connect_failed(self, name: str, message: str):
-        self._end_flow("failed", inputs.log_text(f"{name}: {message}", 1000))
+    async def connect_failed(self, name: str, message: str):
+        await self._end_flow("failed", inputs.log_text(f"{name}: {message}", 1000))
         self.error = self._t("error.window")
 
-    def _end_flow(self, outcome: str, detail: str) -> None:
+    async def _end_flow(self, outcome: str, detail: str) -> None:
         self.connect_link = ""
         self._busy("")
-        user = self._signed_in_user()
+        user = await self._signed_in_user()
         if user is not None and self._attempt_id:
-            abandon_connect(current_backend().engine, user, self._attempt_id, outcome, detail)
+            await asyncio.to_thread(
+                abandon_connect, current_backend().engine, user, self._attempt_id, outcome, detail
+            )
         self._attempt_id = ""
         if user is not None:
-            self._load_activity(user.organisation_id)
+            await self._load_activity(user.organisation_id)

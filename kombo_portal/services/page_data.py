@@ -1,0 +1,57 @@
+"""What the Integrations page reads, each in one read transaction.
+
+The page's state calls these in a worker thread (`asyncio.to_thread`): database calls
+block, and one event loop serves every open page of the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from kombo_portal.db.models import Integration, MagicLink
+from kombo_portal.db.transaction import reading
+from kombo_portal.services.activity import ActivityEntry, activity_page
+from kombo_portal.services.card_states import latest_removed
+from kombo_portal.services.integrations import Overview, organisation_version, overview
+from kombo_portal.services.invitations import open_invitations
+
+
+@dataclass(frozen=True)
+class Activity:
+    entries: list[ActivityEntry]
+    has_older: bool
+
+
+@dataclass(frozen=True)
+class PageData:
+    version: int  # the organisation's version this is as of (or older)
+    overview: Overview
+    removed: dict[str, Integration]  # per category, the latest removed integration
+    invitations: list[MagicLink]
+    activity: Activity
+
+
+def read_page(engine: Engine, organisation_id: str, activity_page_number: int) -> PageData:
+    with reading(engine) as session:
+        # The version first: a change committed between the reads then shows at the
+        # next refresh instead of never.
+        version = organisation_version(session, organisation_id)
+        return PageData(
+            version=version,
+            overview=overview(session, organisation_id),
+            removed=latest_removed(session, organisation_id),
+            invitations=list(open_invitations(session, organisation_id)),
+            activity=Activity(*activity_page(session, organisation_id, activity_page_number)),
+        )
+
+
+def read_activity(engine: Engine, organisation_id: str, page_number: int) -> Activity:
+    with reading(engine) as session:
+        return Activity(*activity_page(session, organisation_id, page_number))
+
+
+def read_version(engine: Engine, organisation_id: str) -> int:
+    with reading(engine) as session:
+        return organisation_version(session, organisation_id)
