@@ -7,16 +7,23 @@ from kombo_portal.api.security import SecurityPolicy, security_headers
 from kombo_portal.backend import build_backend, install_backend
 from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine
+from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.logs import RequestIdMiddleware, configure_portal_logging
-from kombo_portal.pages.integrations import INTEGRATIONS_PATH, integrations_page
-from kombo_portal.pages.sign_in import SIGN_IN_PATH, sign_in_page
+from kombo_portal.pages.brand import tab_title
+from kombo_portal.pages.integrations import (
+    INTEGRATIONS_PATH,
+    INTEGRATIONS_TITLE_KEY,
+    integrations_page,
+)
+from kombo_portal.pages.sign_in import SIGN_IN_PATH, SIGN_IN_TITLE_KEY, sign_in_page
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
 
 configure_portal_logging()
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
 install_backend(backend)
-# The operator's product (PORTAL_PRODUCT_NAME) names every browser tab.
+# The operator's product (PORTAL_PRODUCT_NAME) names every browser tab; each page's
+# title starts in English and follows the reader's language (see auth_page_exit).
 PRODUCT_NAME = get_settings().product_name
 
 app = rx.App(
@@ -43,13 +50,13 @@ app.register_lifespan_task(backend.lifespan)
 app.add_page(
     integrations_page,
     route=INTEGRATIONS_PATH,
-    title=f"Integrations · {PRODUCT_NAME}",
+    title=tab_title(translate(DEFAULT_LANGUAGE, INTEGRATIONS_TITLE_KEY)),
     on_load=IntegrationsState.load,
 )
 app.add_page(
     sign_in_page,
     route=SIGN_IN_PATH,
-    title=f"Sign in · {PRODUCT_NAME}",
+    title=tab_title(translate(DEFAULT_LANGUAGE, SIGN_IN_TITLE_KEY)),
     on_load=AuthState.skip_sign_in_if_signed_in,
 )
 app.add_page(rx.fragment(), route="/", title=PRODUCT_NAME, on_load=rx.redirect(INTEGRATIONS_PATH))

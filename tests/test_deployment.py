@@ -183,7 +183,7 @@ def test_the_image_checks_health_on_the_port_it_exposes():
 
 def test_serve_after_build_needs_no_npm_registry(tmp_path):
     """What the image does: `build` (npm install and frontend build), later `serve`."""
-    web_workdir = ".web-test-build"
+    web_workdir = app_server.web_workdir_for("build")
     shutil.rmtree(PROJECT_ROOT / web_workdir, ignore_errors=True)
     env = app_server.app_environment(tmp_path, {}, web_workdir)
     try:

@@ -3,6 +3,7 @@
 from kombo_portal.components.document_language import DocumentLanguage, document_language
 from kombo_portal.components.kombo_connect import KomboConnect, kombo_connect
 from kombo_portal.components.page_exit import PageExit, page_exit
+from kombo_portal.components.return_focus import return_focus_to
 from kombo_portal.components.ticker import Ticker, ticker
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "document_language",
     "kombo_connect",
     "page_exit",
+    "return_focus_to",
     "ticker",
 ]

@@ -21,6 +21,13 @@ def brand() -> rx.Component:
     )
 
 
+def tab_title(page_title: str | rx.Var[str]) -> str | rx.Var[str]:
+    """A browser tab's title: the page's, then the operator's product name
+    (`Integrations · Acme HR`). At build time from a text; at run time from the
+    page's text in the reader's language."""
+    return page_title + f" · {get_settings().product_name}"
+
+
 def colour_mode_toggle() -> rx.Component:
     # Follows the system's preference until pressed; the choice is kept in the browser.
     return rx.color_mode.button(

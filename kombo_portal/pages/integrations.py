@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kombo_portal.components import kombo_connect, ticker
+from kombo_portal.components import kombo_connect, return_focus_to, ticker
 from kombo_portal.config import get_settings
 from kombo_portal.pages.brand import brand, colour_mode_toggle
 from kombo_portal.pages.language import language_switch
@@ -13,6 +13,8 @@ from kombo_portal.state.auth import HOME_PATH
 from kombo_portal.state.integrations import IntegrationsState
 
 INTEGRATIONS_PATH = HOME_PATH
+# The page's title: its heading, and (with the product's name) its browser tab's.
+INTEGRATIONS_TITLE_KEY = "page.title"
 # How often an open page checks for changes made elsewhere (webhooks, other admins).
 REFRESH_MILLISECONDS = 1500
 # Each card state's icon: with its label, a state never rests on colour alone.
@@ -78,7 +80,7 @@ def page_header() -> rx.Component:
 
 def page_title() -> rx.Component:
     return rx.vstack(
-        rx.heading(t("page.title"), as_="h1", size="7"),
+        rx.heading(t(INTEGRATIONS_TITLE_KEY), as_="h1", size="7"),
         rx.text(t("page.subtitle"), color_scheme="gray"),
         spacing="1",
     )
@@ -269,6 +271,8 @@ def card_actions(card: rx.Var) -> rx.Component:
                 variant="soft",
                 on_click=IntegrationsState.open_invite(card["category"]),
                 disabled=busy,
+                # Where the focus returns when the invite dialog closes.
+                data_invite_button="",
             ),
         ),
         spacing="2",
@@ -319,6 +323,9 @@ def card_invitations(card: rx.Var) -> rx.Component:
 
 
 def invite_dialog() -> rx.Component:
+    # Opened from state, not by a Radix Trigger: on closing (Escape, Cancel, Create
+    # link) the focus goes back to the card's invite button, or the card.
+    card = f"[data-category='{IntegrationsState.invite_opened_from}']"
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(IntegrationsState.invite_title),
@@ -354,6 +361,7 @@ def invite_dialog() -> rx.Component:
                 ),
                 on_submit=IntegrationsState.invite,
             ),
+            on_close_auto_focus=return_focus_to(f"{card} [data-invite-button]", card),
         ),
         open=IntegrationsState.inviting != "",
         on_open_change=lambda _open: IntegrationsState.close_invite(),
@@ -466,7 +474,7 @@ def integrations_page() -> rx.Component:
             ),
             invite_dialog(),
             ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
-            auth_page_exit(),
+            auth_page_exit(INTEGRATIONS_TITLE_KEY),
             kombo_connect(
                 link=IntegrationsState.connect_link,
                 frame_title=t("page.flow_title"),

@@ -6,12 +6,15 @@ import reflex as rx
 
 from kombo_portal.components import document_language, page_exit
 from kombo_portal.config import get_settings
-from kombo_portal.pages.brand import brand, colour_mode_toggle
+from kombo_portal.pages.brand import brand, colour_mode_toggle, tab_title
 from kombo_portal.pages.language import language_switch
 from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
 from kombo_portal.state.auth import SIGN_IN_PATH, AuthState
 
-__all__ = ["SIGN_IN_PATH", "sign_in_page"]
+__all__ = ["SIGN_IN_PATH", "SIGN_IN_TITLE_KEY", "sign_in_page"]
+
+# The page's title: its heading, and (with the product's name) its browser tab's.
+SIGN_IN_TITLE_KEY = "sign_in.title"
 
 
 def t(key: str) -> rx.Var:
@@ -53,9 +56,10 @@ def labelled_input(label: rx.Var, name: str, **props) -> rx.Component:
     )
 
 
-def auth_page_exit() -> rx.Component:
+def auth_page_exit(title_key: str) -> rx.Component:
     """Carries out the page loads that signing in and out ask for; and keeps
-    `<html lang>` on the page's language (both pages have this)."""
+    `<html lang>` on the page's language, and the tab's title (the catalogue's
+    `title_key`) in it (both pages have this)."""
     return rx.fragment(
         page_exit(
             href=AuthState.exit_url,
@@ -63,7 +67,7 @@ def auth_page_exit() -> rx.Component:
             order=AuthState.exit_order,
             live=AuthState.is_hydrated,
         ),
-        document_language(lang=AuthState.language),
+        document_language(lang=AuthState.language, title=tab_title(t(title_key))),
     )
 
 
@@ -88,7 +92,7 @@ def sign_in_page() -> rx.Component:
                 spacing="4",
                 width="min(420px, 100%)",
             ),
-            auth_page_exit(),
+            auth_page_exit(SIGN_IN_TITLE_KEY),
             min_height="100vh",
             padding="4",
         )
@@ -99,7 +103,7 @@ def sign_in_card() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading(t("sign_in.title"), as_="h1", size="6"),
+                rx.heading(t(SIGN_IN_TITLE_KEY), as_="h1", size="6"),
                 *([demo_credentials()] if get_settings().sandbox_mode else []),
                 rx.cond(
                     AuthState.sign_in_error != "",

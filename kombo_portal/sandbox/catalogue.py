@@ -70,6 +70,8 @@ CATEGORY_NAMES = {
            "ASSESSMENT": "herramienta de evaluación", "LMS": "plataforma de formación"},
 }  # fmt: skip
 
+# Titles put a category's name where no article or adjective has to agree with it
+# (German and Italian give categories different genders: "{category} verbinden").
 TEXTS = {
     "en": {
         "title": "Connect your {category}",
@@ -97,7 +99,7 @@ TEXTS = {
         "sandbox_note": "Local Kombo sandbox: any username works; the password “fail” is rejected.",
     },
     "de": {
-        "title": "Verbinden Sie Ihr {category}",
+        "title": "{category} verbinden",
         "choose": "Wählen Sie das System, das Sie nutzen.",
         "sign_in": "Bei {tool} anmelden",
         "reconnect": "{tool} neu verbinden",
@@ -147,7 +149,7 @@ TEXTS = {
         "sandbox_note": "Sandbox Kombo locale : tout nom d'utilisateur fonctionne ; le mot de passe « fail » est refusé.",
     },
     "it": {
-        "title": "Collega il tuo {category}",
+        "title": "Collega: {category}",
         "choose": "Scegli il sistema che usi.",
         "sign_in": "Accedi a {tool}",
         "reconnect": "Ricollega {tool}",

@@ -50,8 +50,3 @@ def read_page(engine: Engine, organisation_id: str, activity_page_number: int) -
 def read_activity(engine: Engine, organisation_id: str, page_number: int) -> Activity:
     with reading(engine) as session:
         return Activity(*activity_page(session, organisation_id, page_number))
-
-
-def read_version(engine: Engine, organisation_id: str) -> int:
-    with reading(engine) as session:
-        return organisation_version(session, organisation_id)

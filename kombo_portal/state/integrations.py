@@ -32,7 +32,7 @@ from kombo_portal.services.connect import (
     start_connect,
 )
 from kombo_portal.services.integrations import tool_display_name
-from kombo_portal.services.page_data import Activity, read_activity, read_page, read_version
+from kombo_portal.services.page_data import Activity, read_activity, read_page
 from kombo_portal.services.sessions import SignedInUser
 from kombo_portal.state import inputs
 from kombo_portal.state.auth import AuthState
@@ -50,6 +50,18 @@ STATE_COLOURS = {
     CardState.DISABLED: "gray",
     CardState.FAILED: "red",
     CardState.REMOVED: "gray",
+}
+
+
+# Explanations that tell an admin what to do, said to members (who have no buttons)
+# in words of their own: who can do it.
+MEMBER_EXPLANATIONS = {
+    CardState.NOT_CONNECTED: "card.not_connected.member_explanation",
+    CardState.SETUP_INCOMPLETE: "card.setup_incomplete.member_explanation",
+    CardState.NEEDS_RECONNECTION: "card.needs_reconnection.member_explanation",
+    CardState.DISABLED: "card.disabled.member_explanation",
+    CardState.FAILED: "card.failed.member_explanation",
+    CardState.REMOVED: "card.removed.member_explanation",
 }
 
 
@@ -81,11 +93,17 @@ def card_facts(
 
 
 def card_view(
-    facts: dict[str, str], language: str, *, flow_open: bool = False, flow_opened_at: str = ""
+    facts: dict[str, str],
+    language: str,
+    *,
+    is_admin: bool = True,
+    flow_open: bool = False,
+    flow_opened_at: str = "",
 ) -> dict[str, str]:
     """What one card shows, in `language`: its one state (label, explanation, colour),
-    the integration it has or had, and its primary next action. `flow_opened_at`: when
-    the open flow (if any) started, as ISO 8601 UTC."""
+    the integration it has or had, and its primary next action. `is_admin`: whether the
+    reader can act (a member's explanation says who can). `flow_opened_at`: when the
+    open flow (if any) started, as ISO 8601 UTC."""
     resting = CardState(facts["state"])
     failed_since = (
         flow_open
@@ -108,6 +126,9 @@ def card_view(
     explanation_params = {"tool": facts["failed_tool"]} if resting is CardState.FAILED else {}
     if state is CardState.REMOVED:
         explanation_params = {"tool": tool, "date": date(facts["removed_at"])}
+    explanation_key = f"card.{state.value}.explanation"
+    if not is_admin:
+        explanation_key = MEMBER_EXPLANATIONS.get(state, explanation_key)
     primary_labels = {
         CardAction.CONNECT: t("action.connect", category=category),
         CardAction.CONNECT_AGAIN: t("action.connect_again", category=category),
@@ -123,7 +144,7 @@ def card_view(
         "state": state.value,
         "status_text": t(f"card.{state.value}.label"),
         "status_colour": STATE_COLOURS[state],
-        "explanation": t(f"card.{state.value}.explanation", **explanation_params),
+        "explanation": t(explanation_key, **explanation_params),
         "connected": "yes" if live else "",
         "integration_id": facts["integration_id"],
         "tool_label": facts["tool_label"] if live else "",
@@ -163,6 +184,9 @@ class IntegrationsState(AuthState):
     invitations: list[dict[str, str]] = []  # noqa: RUF012
     # The category the "Invite a colleague" dialog is open for ("" = closed).
     inviting: str = ""
+    # The category it was last opened for: kept when it closes, so the focus can
+    # return to that card's button.
+    invite_opened_from: str = ""
     invite_title: str = ""
     invite_error: str = ""
     activity_page_number: int = 0
@@ -222,6 +246,7 @@ class IntegrationsState(AuthState):
             card_view(
                 facts,
                 self.language,
+                is_admin=self.is_admin,
                 flow_open=facts["category"] == self._flow_category,
                 flow_opened_at=self._flow_opened_at,
             )
@@ -235,7 +260,11 @@ class IntegrationsState(AuthState):
             for facts in self._facts
             if facts["state"] == CardState.NEEDS_RECONNECTION
         )
-        self.broken = self._t("banner.needs_reconnection", names=broken) if broken else ""
+        # Members have no Reconnect button: their banner says who can.
+        banner = "banner.needs_reconnection"
+        if not self.is_admin:
+            banner = "banner.needs_reconnection_member"
+        self.broken = self._t(banner, names=broken) if broken else ""
 
     def _busy(self, category: str, *, flow: bool = False) -> None:
         """The page is busy with `category` ("" = free again); a Connect flow being
@@ -290,7 +319,7 @@ class IntegrationsState(AuthState):
         if wanted is None:
             self.error = self._t(inputs.BAD_REQUEST)
             return
-        self.inviting = wanted
+        self.inviting = self.invite_opened_from = wanted
         self.invite_title = self._t("dialog.invite.title", category=wanted)
         self.invite_error = ""
 
@@ -381,14 +410,12 @@ class IntegrationsState(AuthState):
     @rx.event
     async def refresh(self):
         """Called every few seconds by the page: reload the cards if anything changed,
-        whichever worker or instance changed it (one small query otherwise)."""
+        whichever worker or instance changed it. Otherwise it costs one query: the
+        session's, which reads the organisation's version too."""
         user = await self._signed_in_user()
         if user is None:
             return self._to_sign_in()
-        version = await asyncio.to_thread(
-            read_version, current_backend().engine, user.organisation_id
-        )
-        if version != self._version:
+        if user.organisation_version != self._version:
             await self._load_cards(user.organisation_id)
         return None
 

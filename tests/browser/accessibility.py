@@ -15,23 +15,38 @@ from playwright.sync_api import Browser, BrowserContext, Page
 TESTS_BROWSER = Path(__file__).resolve().parent
 AXE_SCRIPT = TESTS_BROWSER / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = TESTS_BROWSER.parents[1] / "test-results"
+AXE_RESULTS = ARTIFACTS / "axe-results.jsonl"
 # What fails a test; "moderate" and "minor" are printed but let it pass.
 BLOCKING_IMPACTS = ("critical", "serious")
+# Whether this test session has written AXE_RESULTS yet: its first audit starts the
+# file afresh, so it holds this session's results only.
+_session = {"results_started": False}
 
 
 def install_axe() -> Path:
     """`npm ci` the browser tests' npm packages when missing or not the locked version,
-    so a fresh clone (and CI) needs no extra step."""
+    so a fresh clone (and CI) needs no extra step. Raises with npm's own words if it fails."""
     if installed_axe_version() != locked_axe_version():
         venv_bin = Path(sys.executable).parent
-        subprocess.run(
-            [venv_bin / "npm", "ci", "--no-audit", "--no-fund", "--prefix", TESTS_BROWSER],
+        command = [venv_bin / "npm", "ci", "--no-audit", "--no-fund", "--prefix", TESTS_BROWSER]
+        result = subprocess.run(
+            command,
             env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"},
-            check=True,
             capture_output=True,
+            text=True,
             timeout=300,
         )
+        if result.returncode != 0:
+            raise RuntimeError(npm_failure(command, result))
     return AXE_SCRIPT
+
+
+def npm_failure(command: list, result: subprocess.CompletedProcess[str]) -> str:
+    """What went wrong, in npm's words (its output would otherwise be lost)."""
+    return (
+        f"{' '.join(map(str, command))} exited with {result.returncode}\n"
+        f"--- stdout ---\n{result.stdout.strip()}\n--- stderr ---\n{result.stderr.strip()}"
+    )
 
 
 def locked_axe_version() -> str:
@@ -98,9 +113,16 @@ def assert_accessible(page: Page, name: str) -> dict[str, int]:
     violations = run_axe(page)
     text = report(name, violations)
     print(text)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "axe-results.jsonl").open("a") as results:
-        results.write(json.dumps({"page": name, **summary(violations)}) + "\n")
+    record(name, violations)
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, text
     return summary(violations)
+
+
+def record(name: str, violations: list[dict]) -> None:
+    """Add the page's summary to AXE_RESULTS (one JSON object a line)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    mode = "a" if _session["results_started"] else "w"
+    with AXE_RESULTS.open(mode) as results:
+        results.write(json.dumps({"page": name, **summary(violations)}) + "\n")
+    _session["results_started"] = True

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.portal import new_organisation, sign_in
-from tests.support.app_server import RunningApp, start_app
+from tests.support.app_server import RunningApp, start_app, web_workdir_for
 
 PRODUCT_NAME = "Acme HR Cloud"
 LOGO_URL = "https://brand.acme.example/logo.svg"
@@ -29,7 +29,7 @@ def branded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
             "PORTAL_LOGO_URL": LOGO_URL,
             "PORTAL_ACCENT_COLOR": ACCENT,
         },
-        web_workdir=".web-test-branded",
+        web_workdir=web_workdir_for("branded"),
     )
     yield app
     app.stop()

@@ -125,14 +125,22 @@ def test_escape_closes_the_flow_and_the_focus_returns_to_the_card(running_app, p
     expect(card(page, "ATS")).to_be_focused()
 
 
-def test_the_invite_dialog_keeps_the_focus_and_closes_with_escape(running_app, page: Page):
-    account = new_organisation(running_app)
-    sign_in(page, running_app, account.email)
-    card(page, "HRIS").get_by_role("button", name="Invite a colleague").focus()
+def open_the_invite_dialog(page: Page, category: str) -> tuple[Locator, Locator]:
+    """Open "Invite a colleague" on `category`'s card with the keyboard: (its button,
+    the dialog)."""
+    invite = card(page, category).get_by_role("button", name="Invite a colleague")
+    invite.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Colleague's email")).to_be_focused()
+    return invite, dialog
+
+
+def test_the_invite_dialog_keeps_the_focus_and_closes_with_escape(running_app, page: Page):
+    account = new_organisation(running_app)
+    sign_in(page, running_app, account.email)
+    invite, dialog = open_the_invite_dialog(page, "HRIS")
 
     for key in ["Tab"] * 6 + ["Shift+Tab"] * 6:
         page.keyboard.press(key)
@@ -140,6 +148,29 @@ def test_the_invite_dialog_keeps_the_focus_and_closes_with_escape(running_app, p
 
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
+    # Back on the button that opened it, not at the top of the page.
+    expect(invite).to_be_focused()
+
+
+def test_the_invite_dialog_gives_the_focus_back_after_cancel_and_create_link(
+    running_app, page: Page
+):
+    account = new_organisation(running_app)
+    sign_in(page, running_app, account.email)
+
+    invite, dialog = open_the_invite_dialog(page, "ATS")
+    tab_to(page, dialog.get_by_role("button", name="Cancel"))
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(invite).to_be_focused()
+
+    # Another card's dialog: the focus goes back to that card's button.
+    invite, dialog = open_the_invite_dialog(page, "HRIS")
+    page.keyboard.type("it@example.test")
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("it@example.test")
+    expect(invite).to_be_focused()
 
 
 def test_the_disconnect_dialog_keeps_the_focus_and_closes_with_escape(running_app, page: Page):

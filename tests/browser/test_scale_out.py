@@ -29,7 +29,7 @@ from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.models import Integration, Organisation, WebhookEvent
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
-from tests.support.app_server import RunningApp, free_port, start_app
+from tests.support.app_server import RunningApp, free_port, start_app, web_workdir_for
 from tests.support.postgres import postgres_schema_url
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
@@ -76,14 +76,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         a = start_app(
             tmp_path_factory.mktemp("instance-a"),
             shared,
-            web_workdir=".web-test-a",
+            web_workdir=web_workdir_for("a"),
         )
         try:
             b = start_app(
                 tmp_path_factory.mktemp("instance-b"),
                 shared,
                 port=port_b,
-                web_workdir=".web-test-b",
+                web_workdir=web_workdir_for("b"),
             )
             try:
                 yield Cluster(a=a, b=b, database_url=database_url)

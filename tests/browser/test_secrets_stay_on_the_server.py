@@ -17,7 +17,13 @@ import pytest
 from playwright.sync_api import Page, Response, WebSocket, expect
 
 from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
-from tests.support.app_server import PROJECT_ROOT, RunningApp, free_port, start_app
+from tests.support.app_server import (
+    PROJECT_ROOT,
+    RunningApp,
+    free_port,
+    start_app,
+    web_workdir_for,
+)
 from tests.support.sandbox_server import SandboxServer, sandbox_server
 
 MARK = secrets.token_hex(6)
@@ -29,7 +35,7 @@ SECRETS = {
     "KOMBO_WEBHOOK_SECRET": WEBHOOK_SECRET,
     "PORTAL_SECRET_KEY": SECRET_KEY,
 }
-WEB_WORKDIR = ".web-test-real"
+WEB_WORKDIR = web_workdir_for("real")
 
 
 @pytest.fixture(scope="module")

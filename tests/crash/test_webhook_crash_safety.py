@@ -34,7 +34,7 @@ from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.sandbox.delivery import MAX_ATTEMPTS
 from kombo_portal.sandbox.models import SandboxIntegration, SandboxWebhookDelivery
 from kombo_portal.services.accounts import create_organisation
-from tests.support.app_server import RunningApp, free_port, start_app
+from tests.support.app_server import RunningApp, free_port, start_app, web_workdir_for
 from tests.support.postgres import postgres_schema_url
 from tests.support.sandbox_server import SandboxServer, sandbox_server
 
@@ -115,7 +115,7 @@ def portal_and_kombo(
                 "REFLEX_DB_URL": portal_database_url,
             },
             port=port,
-            web_workdir=".web-test-crash",
+            web_workdir=web_workdir_for("crash"),
         )
         try:
             yield app, kombo

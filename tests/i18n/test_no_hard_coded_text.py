@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.components.base.bare import Bare
 from reflex.vars.base import LiteralVar
 
+from kombo_portal.components import DocumentLanguage
 from kombo_portal.config import get_settings
 from kombo_portal.i18n import LANGUAGES
 from kombo_portal.pages.integrations import integrations_page
@@ -49,6 +50,26 @@ def test_no_page_shows_text_that_is_not_from_a_catalogue(page):
     hard_coded = [(where, text) for where, text in literal_texts(page()) if text not in NOT_WORDS]
 
     assert hard_coded == []
+
+
+def components(component: rx.Component):
+    yield component
+    for child in component.children:
+        yield from components(child)
+
+
+@pytest.mark.parametrize(
+    ("page", "key"),
+    [(integrations_page, "page.title"), (sign_in_page, "sign_in.title")],
+    ids=["integrations_page", "sign_in_page"],
+)
+def test_the_tab_title_is_the_pages_title_in_the_pages_language(page, key):
+    """The build-time <title> is English; the page keeps it in the reader's language."""
+    [title] = [c.title for c in components(page()) if isinstance(c, DocumentLanguage)]
+
+    code = str(title)
+    assert f'.text_rx_state_?.["{key}"]' in code, code
+    assert get_settings().product_name in code
 
 
 def test_the_walk_finds_literal_text():

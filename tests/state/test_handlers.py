@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from kombo_portal.api.auth import SESSION_COOKIE
 from kombo_portal.db.models import ConnectAttempt, Integration
 from kombo_portal.db.transaction import transaction
+from kombo_portal.i18n import translate
 from kombo_portal.services.accounts import find_user
 from kombo_portal.services.connect import ConnectOptions, finish_connect, start_connect
 from kombo_portal.services.sessions import start_session
@@ -124,3 +125,29 @@ async def test_reloading_the_page_closes_a_flow_left_open(engine, backend, peopl
     with Session(engine) as session:
         [attempt] = session.exec(select(ConnectAttempt)).all()
     assert (attempt.outcome, attempt.detail) == ("cancelled", "page reloaded")
+
+
+async def test_a_member_is_told_an_admin_can_reconnect_and_an_admin_to_reconnect(
+    engine, backend, acme_hris
+):
+    with transaction(engine) as session:
+        session.get(Integration, acme_hris.id).state = "INVALID"
+    member = page_state(engine, backend, "member@acme.test")
+    admin = page_state(engine, backend, "admin@acme.test")
+
+    await run(IntegrationsState.load, member)
+    await run(IntegrationsState.load, admin)
+
+    def hris(state):
+        return next(card for card in state.cards if card["category"] == "HRIS")
+
+    def text(state, key: str, **params) -> str:
+        return translate(state.language, key, **params)  # each in their own language
+
+    names = "Personio (HRIS)"
+    assert hris(member)["explanation"] == text(member, "card.needs_reconnection.member_explanation")
+    assert member.broken == text(member, "banner.needs_reconnection_member", names=names)
+    assert hris(admin)["explanation"] == text(admin, "card.needs_reconnection.explanation")
+    assert admin.broken == text(admin, "banner.needs_reconnection", names=names)
+    assert member.language == "en"
+    assert member.broken.endswith("an admin can reconnect them.")

@@ -128,3 +128,82 @@ def test_a_card_with_its_flow_open_shows_it_on_the_button_it_was_opened_with():
     )
     assert card["explanation"].startswith("Finish in the window that opened.")
     assert card["primary"] == "reconnect"
+
+
+FAILURE = FlowFailure(
+    organisation_id="org",
+    category="HRIS",
+    tool_id="workday",
+    failed_at=datetime(2026, 11, 29, 10, 5, tzinfo=UTC),
+)
+REMOVED = integration(removed_at=datetime(2026, 11, 29, 10, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("cards", "state", "admin_text", "member_text"),
+    [
+        (
+            {},
+            "not_connected",
+            "Nothing is connected yet. Connect it to bring its data in.",
+            "Nothing is connected yet. An admin can connect it.",
+        ),
+        (
+            {"live": integration(state="INVALID")},
+            "needs_reconnection",
+            "The sign-in details stopped working, so nothing syncs.",
+            "The sign-in details stopped working, so nothing syncs. An admin can reconnect it.",
+        ),
+        (
+            {"live": integration(state="INACTIVE")},
+            "disabled",
+            "Switched off: nothing syncs until you enable it.",
+            "Switched off: nothing syncs until an admin enables it.",
+        ),
+        (
+            {"live": integration(setup_status="INCOMPLETE")},
+            "setup_incomplete",
+            "A few choices are still missing before data can sync.",
+            "A few choices are still missing before data can sync. An admin can finish the setup.",
+        ),
+        (
+            {"removed": REMOVED},
+            "removed",
+            "Personio was removed on 29 Nov 2026. Nothing syncs any more.",
+            "Personio was removed on 29 Nov 2026. Nothing syncs any more. "
+            "An admin can connect it again.",
+        ),
+        (
+            {"failure": FAILURE},
+            "failed",
+            "The last attempt to connect Workday failed.",
+            "The last attempt to connect Workday failed. An admin can try again.",
+        ),
+    ],
+)
+def test_a_member_is_told_who_can_act_where_an_admin_is_told_to(
+    cards, state, admin_text, member_text
+):
+    admin = view(**cards, is_admin=True)
+    member = view(**cards, is_admin=False)
+
+    assert (admin["state"], member["state"]) == (state, state)
+    assert admin["explanation"] == admin_text
+    assert member["explanation"] == member_text
+
+
+def test_a_member_reads_the_same_where_nothing_is_asked_of_anyone():
+    live = integration()
+
+    assert view(live=live, is_admin=False)["explanation"] == view(live=live)["explanation"]
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "it", "es"])
+def test_a_members_explanation_is_their_own_in_every_language(language):
+    admin = view(language=language, is_admin=True)
+    member = view(language=language, is_admin=False)
+
+    assert member["explanation"] not in ("", admin["explanation"])
+    assert view(language="de", is_admin=False)["explanation"] == (
+        "Noch ist nichts verbunden. Ein Admin kann es verbinden."
+    )

@@ -26,6 +26,13 @@ STARTUP_TIMEOUT_SECONDS = 600
 TEST_WEB_WORKDIR = os.environ.get("PORTAL_TEST_WEB_WORKDIR") or ".web-test"
 
 
+def web_workdir_for(name: str) -> str:
+    """The build folder of a test app that runs beside the main one (another build, or
+    another instance): named after TEST_WEB_WORKDIR (`.web-test-branded`), so test runs
+    with different PORTAL_TEST_WEB_WORKDIR never share one."""
+    return f"{TEST_WEB_WORKDIR}-{name}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
