@@ -44,7 +44,6 @@ from typing import Any
 import httpx
 
 from bench.many_users_probe import (
-    LoopShares,
     Profile,
     TreeUsage,
     backend_worker,
@@ -678,25 +677,30 @@ def biggest_cost(
     loop, crowd = loop_shares(paced), loop_shares(burst)
     if not loop.total or not crowd.total:
         return "no profile of the event loop (is py-spy installed in .venv?); see the figures"
+    busy = busy_stacks(paced)
+    busy_total = sum(busy.values()) or 1
+    libraries = dict(by_library(busy))
+    functions = dict(ranking(busy, inclusive=True, top=200))
 
-    def part(count: int, of: LoopShares) -> str:
-        return f"{count * 100 / of.total:.0f}%"
+    def share(count: int, total: int) -> str:
+        return f"{count * 100 / total:.0f}%"
 
-    def callers(of: LoopShares) -> str:
-        return ", ".join(
-            f"{caller} {part(count, of)}" for caller, count in of.sql_by_caller.most_common(4)
-        )
+    def function_share(name: str) -> str:
+        count = next((n for function, n in functions.items() if function.startswith(name)), 0)
+        return share(count, busy_total)
 
+    sql = libraries.get("SQL (SQLAlchemy, sqlite3)", 0)
     return (
-        "SQLite calls made synchronously on the event loop. The backend worker's one event "
-        "loop serves every websocket, and the portal's async handlers and services open "
-        "their database transactions on it directly, so while one waits for SQLite no other "
-        f"user's event moves. Under the paced load the loop spent {part(loop.sql, loop)} of "
-        f"its time in such calls and was idle {part(loop.waiting, loop)}; by caller: "
-        f"{callers(loop)}. With the {users} users at once: {part(crowd.sql, crowd)} in SQL "
-        f"({part(crowd.sql_begin, crowd)} waiting for the write lock at BEGIN IMMEDIATE, "
-        f"{part(crowd.sql_commit, crowd)} in COMMIT), idle {part(crowd.waiting, crowd)}; "
-        f"by caller: {callers(crowd)} (py-spy --idle on the worker's loop thread)."
+        "the database work per event, in the worker's threads: SQLAlchemy and sqlite3 are "
+        f"{share(sql, busy_total)} of the worker's busy samples under the paced load (Reflex: "
+        f"{share(libraries.get('Reflex (events, state, deltas)', 0), busy_total)}); the "
+        "session check that starts every event, the 1.5 s refresh ticker's included, is "
+        f"{function_share('resolve_session')} of them. The event loop itself no longer runs "
+        f"SQL ({share(loop.sql, loop.total)} of its samples; idle "
+        f"{share(loop.waiting, loop.total)}); with the {users} users at once it is idle "
+        f"{share(crowd.waiting, crowd.total)}, the rest waiting for the GIL the database "
+        "threads hold, so SQLite's single writer and the ORM's Python set the burst's tail "
+        "(py-spy --idle on the worker)."
     )
 
 
