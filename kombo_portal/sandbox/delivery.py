@@ -18,6 +18,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import utc_now
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
 from kombo_portal.logs import REQUEST_ID_HEADER, log_id
 from kombo_portal.sandbox.models import SandboxWebhookDelivery
@@ -82,14 +83,14 @@ class WebhookDeliverer:
         if http is None:
             async with self._client() as own:
                 return await self.deliver_due(own)
-        claimed = await asyncio.to_thread(self._claim_due, utc_now())
+        claimed = await in_database_thread(self._claim_due, utc_now())
         delivered = 0
         for delivery_id, target_url, body in claimed:
             # Each attempt has an id of its own, sent along as X-Request-ID, so the
             # receiver's lines about it carry the same id as ours.
             with log_id() as request_id:
                 status, error = await self._send(http, target_url, body, request_id)
-                await asyncio.to_thread(self._record, delivery_id, status, error, utc_now())
+                await in_database_thread(self._record, delivery_id, status, error, utc_now())
             delivered += status is not None and 200 <= status < 300
         return delivered
 

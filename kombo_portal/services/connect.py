@@ -12,7 +12,6 @@ Every attempt leaves an audit row: who, when, which category, how it ended.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError
@@ -89,7 +89,7 @@ async def start_connect(
 ) -> ConnectStart:
     # Database work in a thread, here and below: callers run on the web server's
     # event loop, which serves every open page of the process.
-    attempt, refusal = await asyncio.to_thread(_open_attempt, engine, user, category, options)
+    attempt, refusal = await in_database_thread(_open_attempt, engine, user, category, options)
     if refusal:
         raise refusal
 
@@ -131,7 +131,7 @@ async def close_attempt_in_thread(
     engine: Engine, attempt_id: str, outcome: str, detail: str, log_url: str | None = None
 ) -> None:
     """close_attempt, for callers on the event loop."""
-    await asyncio.to_thread(close_attempt, engine, attempt_id, outcome, detail, log_url=log_url)
+    await in_database_thread(close_attempt, engine, attempt_id, outcome, detail, log_url=log_url)
 
 
 def _open_attempt_of(
@@ -180,7 +180,7 @@ async def finish_connect(
     For a reconnect or a setup the token must name the integration being repaired;
     if Kombo's repair flow gives no usable token, the integration is read instead.
     """
-    category, action, repaired_id = await asyncio.to_thread(
+    category, action, repaired_id = await in_database_thread(
         _open_attempt_of, engine, user, attempt_id
     )
     if not user.is_admin:  # the role may have changed since the flow opened
@@ -233,7 +233,7 @@ async def finish_connect(
         logger.warning("Details of %s not fetched (%s); recording it without", found.id, error)
         facts = token_facts
 
-    integration = await asyncio.to_thread(
+    integration = await in_database_thread(
         _record_connection, engine, user, attempt_id, action, facts, category
     )
     if integration is None:

@@ -11,7 +11,6 @@ through it afterwards is not attached.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -25,6 +24,7 @@ from kombo_portal.db.models import (
     is_record_id,
     utc_now,
 )
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import CreateLinkRequest, KomboClient, KomboError, LinkType
 from kombo_portal.services.accounts import MAX_EMAIL_LENGTH, normalise_email
@@ -50,7 +50,7 @@ async def invite_colleague(
 ) -> MagicLink:
     email = normalise_email(colleague_email)
     # Database work in threads: callers are on the web server's event loop.
-    await asyncio.to_thread(_check_invitation, engine, user, category, email, options)
+    await in_database_thread(_check_invitation, engine, user, category, email, options)
     try:
         url = await kombo.create_link(
             CreateLinkRequest(
@@ -65,9 +65,9 @@ async def invite_colleague(
             )
         )
     except KomboError as error:
-        await asyncio.to_thread(_record_failure, engine, user, category, error)
+        await in_database_thread(_record_failure, engine, user, category, error)
         raise kombo_problem(error) from None
-    return await asyncio.to_thread(_store_invitation, engine, user, category, email, url)
+    return await in_database_thread(_store_invitation, engine, user, category, email, url)
 
 
 def _check_invitation(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from kombo_portal.db.models import utc_now
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import Integration as KomboIntegration
 from kombo_portal.kombo import KomboClient
@@ -44,7 +44,7 @@ async def refresh_from_kombo(
     details = await kombo.get_integration(kombo_integration_id)
     facts = facts_from_details(details, organisation_id, asked_at)
     # In a thread: this runs on the web server's event loop, after a webhook's answer.
-    await asyncio.to_thread(_record_details, engine, facts)
+    await in_database_thread(_record_details, engine, facts)
 
 
 def _record_details(engine: Engine, facts: IntegrationFacts) -> None:

@@ -9,13 +9,13 @@ the web server's event loop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from kombo_portal.db.models import ConnectAttempt, Integration, is_record_id
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient, KomboError
 from kombo_portal.services.connect import (
@@ -40,7 +40,7 @@ async def start_repair(
     integration) or `setup` (finish an incomplete setup)."""
     if action not in ("reconnect", "setup"):
         raise ConnectProblem("problem.unknown_action")
-    attempt_id, kombo_integration_id = await asyncio.to_thread(
+    attempt_id, kombo_integration_id = await in_database_thread(
         _begin, engine, user, integration_id, action
     )
     language = user.kombo_language
@@ -62,7 +62,7 @@ async def disconnect(
 
     Kombo answering "not found" means it is gone already: that counts as done.
     """
-    attempt_id, kombo_integration_id = await asyncio.to_thread(
+    attempt_id, kombo_integration_id = await in_database_thread(
         _begin, engine, user, integration_id, "disconnect"
     )
     try:
@@ -71,7 +71,7 @@ async def disconnect(
         if not error.is_not_found:
             await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
             raise ConnectProblem("problem.disconnect_failed", log_url=error.log_url) from None
-    record = await asyncio.to_thread(_mark_disconnected, engine, kombo_integration_id, attempt_id)
+    record = await in_database_thread(_mark_disconnected, engine, kombo_integration_id, attempt_id)
     if record is None:  # deleted from the portal meanwhile
         raise ConnectProblem(NOT_YOURS)
     return record
@@ -82,7 +82,7 @@ async def set_enabled(
 ) -> Integration:
     """Kombo's `enabled`: a disabled integration is INACTIVE and stops syncing."""
     action = "enable" if enabled else "disable"
-    attempt_id, kombo_integration_id = await asyncio.to_thread(
+    attempt_id, kombo_integration_id = await in_database_thread(
         _begin, engine, user, integration_id, action
     )
     try:
@@ -90,7 +90,7 @@ async def set_enabled(
     except KomboError as error:
         await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
         raise kombo_problem(error) from None
-    record = await asyncio.to_thread(
+    record = await in_database_thread(
         _record_enabled, engine, kombo_integration_id, attempt_id, enabled
     )
     if record is None:

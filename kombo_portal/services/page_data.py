@@ -1,6 +1,6 @@
 """What the Integrations page reads, each in one read transaction.
 
-The page's state calls these in a worker thread (`asyncio.to_thread`): database calls
+The page's state calls these in a database thread (db.threads): database calls
 block, and one event loop serves every open page of the process.
 """
 

@@ -8,7 +8,6 @@ another tab, expiry, a deleted user) stops working at the next click.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import replace
 from urllib.parse import quote, urlsplit
@@ -18,6 +17,7 @@ import reflex as rx
 from kombo_portal.api.auth import SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import User
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.i18n import (
     DEFAULT_LANGUAGE,
@@ -109,7 +109,7 @@ class AuthState(rx.State):
 
     async def _signed_in_user(self) -> SignedInUser | None:
         # In a thread, as all database calls of the page: see services.page_data.
-        user = await asyncio.to_thread(_resolve_session, self._session_token())
+        user = await in_database_thread(_resolve_session, self._session_token())
         if user is None:
             self.user_name = self.organisation_name = ""
             self.is_admin = False
@@ -190,7 +190,7 @@ class AuthState(rx.State):
         nonce = secrets.token_urlsafe(24)
         try:
             # Password hashing takes a while on purpose: keep the event loop free.
-            grant = await asyncio.to_thread(
+            grant = await in_database_thread(
                 _sign_in, email, password, nonce, self.router.headers.origin, next_path
             )
         except SignInRefused as refused:

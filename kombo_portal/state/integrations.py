@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -10,6 +9,7 @@ import reflex as rx
 
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration, as_utc, utc_now
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import format_date, format_moment, translate
 from kombo_portal.kombo.models import IntegrationCategory
@@ -207,7 +207,7 @@ class IntegrationsState(AuthState):
 
     async def _load_cards(self, organisation_id: str) -> None:
         backend = current_backend()
-        page = await asyncio.to_thread(
+        page = await in_database_thread(
             read_page, backend.engine, organisation_id, self.activity_page_number
         )
         self._version = page.version
@@ -277,7 +277,7 @@ class IntegrationsState(AuthState):
             self._show_cards()
 
     async def _load_activity(self, organisation_id: str) -> None:
-        activity = await asyncio.to_thread(
+        activity = await in_database_thread(
             read_activity, current_backend().engine, organisation_id, self.activity_page_number
         )
         self._show_activity(activity)
@@ -305,7 +305,7 @@ class IntegrationsState(AuthState):
         if wanted is None:
             self.error = self._t(inputs.BAD_REQUEST)
             return None
-        await asyncio.to_thread(_store_language, user.user_id, wanted)
+        await in_database_thread(_store_language, user.user_id, wanted)
         # Messages shown so far are in the old language: the switch starts afresh.
         self.notice = self.error = self.error_log_url = ""
         self.chosen_language = wanted
@@ -360,7 +360,7 @@ class IntegrationsState(AuthState):
         if user is None:
             return self._to_sign_in()
         try:
-            link = await asyncio.to_thread(
+            link = await in_database_thread(
                 invitations.revoke_invitation, current_backend().engine, user, str(link_id)
             )
         except ConnectProblem as problem:
@@ -578,7 +578,7 @@ class IntegrationsState(AuthState):
         self._busy("")
         user = await self._signed_in_user()
         if user is not None and self._attempt_id:
-            await asyncio.to_thread(
+            await in_database_thread(
                 abandon_connect, current_backend().engine, user, self._attempt_id, outcome, detail
             )
         self._attempt_id = ""
