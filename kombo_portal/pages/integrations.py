@@ -103,6 +103,7 @@ def messages() -> rx.Component:
                             t("page.kombo_log"),
                             href=IntegrationsState.error_log_url,
                             is_external=True,
+                            underline="always",
                         ),
                     ),
                     spacing="2",
@@ -156,7 +157,14 @@ def card_status(card: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 card["log_url"] != "",
-                rx.link(t("page.kombo_log"), href=card["log_url"], is_external=True, size="2"),
+                rx.link(
+                    t("page.kombo_log"),
+                    href=card["log_url"],
+                    is_external=True,
+                    size="2",
+                    # Links in text are told apart by more than their colour.
+                    underline="always",
+                ),
             ),
             spacing="1",
         ),
@@ -405,7 +413,13 @@ def activity_entry(entry: rx.Var) -> rx.Component:
             rx.cond(
                 entry["log_url"] != "",
                 rx.fragment(
-                    " ", rx.link(t("page.kombo_log"), href=entry["log_url"], is_external=True)
+                    " ",
+                    rx.link(
+                        t("page.kombo_log"),
+                        href=entry["log_url"],
+                        is_external=True,
+                        underline="always",
+                    ),
                 ),
             ),
         ),

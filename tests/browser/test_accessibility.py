@@ -172,3 +172,46 @@ def test_an_expired_or_unknown_link_page(running_app, audited_light: Page):
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
     assert_accessible(page, "flow: unknown link")
+
+
+def set_state_at_kombo(app, account, **fields) -> None:
+    httpx.post(
+        f"{app.url}/sandbox/kombo/control/integrations/"
+        f"{kombo_integration_id(app, account.organisation)}/state",
+        headers=SANDBOX_HEADERS,
+        json=fields,
+    ).raise_for_status()
+
+
+@pytest.mark.parametrize("state", ["setup incomplete", "disabled", "last attempt failed"])
+def test_the_other_card_states(running_app, audited_light: Page, state: str):
+    page = audited_light
+    account = connected_admin(running_app, page)
+    if state == "setup incomplete":
+        set_state_at_kombo(running_app, account, setup_status="INCOMPLETE")
+        expect(card(page, "HRIS").get_by_text("Setup incomplete")).to_be_visible(timeout=5_000)
+    elif state == "disabled":
+        card(page, "HRIS").get_by_role("button", name="Disable").click()
+        expect(card(page, "HRIS").get_by_text("Disabled", exact=True)).to_be_visible()
+    else:
+        # A refused sign-in at the tool: Kombo reports the failed flow.
+        connect_through_the_flow(page, "ATS", "Greenhouse", password="fail")
+        expect(card(page, "ATS").get_by_text("Last attempt failed")).to_be_visible(timeout=5_000)
+        page.frame_locator("iframe").locator("[data-close]").first.click()
+        expect(page.locator("iframe")).to_have_count(0)
+
+    assert_accessible(page, f"integrations, {state}")
+    assert_states_are_words_and_icons(page)
+
+
+def test_a_removed_integration_in_german(running_app, audited_light: Page):
+    page = audited_light
+    connected_admin(running_app, page)
+    card(page, "HRIS").get_by_role("button", name="Disconnect").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Disconnect").click()
+    expect(card(page, "HRIS").get_by_text("Removed", exact=True)).to_be_visible()
+    page.get_by_label("Language").select_option("de")
+    expect(page.get_by_role("heading", name="Integrationen", level=1)).to_be_visible()
+
+    assert_accessible(page, "integrations, removed, in German")
+    assert_states_are_words_and_icons(page)
