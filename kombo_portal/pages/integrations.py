@@ -86,6 +86,12 @@ def page_title() -> rx.Component:
     )
 
 
+def kombo_log_link(href: rx.Var, **props) -> rx.Component:
+    """A link to Kombo's log of a failure (admins only), in a line of text."""
+    # Underlined: links in text are told apart by more than their colour.
+    return rx.link(t("page.kombo_log"), href=href, is_external=True, underline="always", **props)
+
+
 def messages() -> rx.Component:
     return rx.fragment(
         rx.cond(
@@ -99,12 +105,7 @@ def messages() -> rx.Component:
                     rx.text(IntegrationsState.error),
                     rx.cond(
                         IntegrationsState.error_log_url != "",
-                        rx.link(
-                            t("page.kombo_log"),
-                            href=IntegrationsState.error_log_url,
-                            is_external=True,
-                            underline="always",
-                        ),
+                        kombo_log_link(IntegrationsState.error_log_url),
                     ),
                     spacing="2",
                     wrap="wrap",
@@ -157,14 +158,7 @@ def card_status(card: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 card["log_url"] != "",
-                rx.link(
-                    t("page.kombo_log"),
-                    href=card["log_url"],
-                    is_external=True,
-                    size="2",
-                    # Links in text are told apart by more than their colour.
-                    underline="always",
-                ),
+                kombo_log_link(card["log_url"], size="2"),
             ),
             spacing="1",
         ),
@@ -414,12 +408,7 @@ def activity_entry(entry: rx.Var) -> rx.Component:
                 entry["log_url"] != "",
                 rx.fragment(
                     " ",
-                    rx.link(
-                        t("page.kombo_log"),
-                        href=entry["log_url"],
-                        is_external=True,
-                        underline="always",
-                    ),
+                    kombo_log_link(entry["log_url"]),
                 ),
             ),
         ),

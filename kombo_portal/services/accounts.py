@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, text
+from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import (
@@ -19,6 +19,7 @@ from kombo_portal.db.models import (
     as_utc,
     utc_now,
 )
+from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.kombo.models import Language
 
@@ -129,15 +130,16 @@ def create_user(
     return user
 
 
-def set_language(session: Session, user_id: str, language: str) -> None:
+def set_language(engine: Engine, user_id: str, language: str) -> None:
     """Store the language a user chose, so it follows them to every browser (and to
     Kombo's flow)."""
     if language not in LANGUAGES:
         raise AccountError(f"the language must be one of {', '.join(LANGUAGES)}")
-    user = session.get(User, user_id)
-    if user is not None and user.language != language:
-        user.language = language
-        session.add(user)
+    with transaction(engine) as session:
+        user = session.get(User, user_id)
+        if user is not None and user.language != language:
+            user.language = language
+            session.add(user)
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -10,7 +10,6 @@ import reflex as rx
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration, as_utc, utc_now
 from kombo_portal.db.threads import in_database_thread
-from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import format_date, format_moment, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.services import invitations, lifecycle
@@ -171,11 +170,6 @@ def card_view(
     }
 
 
-def _store_language(user_id: str, language: str) -> None:
-    with transaction(current_backend().engine) as session:
-        set_language(session, user_id, language)
-
-
 class IntegrationsState(AuthState):
     cards: list[dict[str, str]] = []  # noqa: RUF012 (Reflex copies state defaults)
     # The banner above the cards naming the integrations that need reconnection.
@@ -305,7 +299,7 @@ class IntegrationsState(AuthState):
         if wanted is None:
             self.error = self._t(inputs.BAD_REQUEST)
             return None
-        await in_database_thread(_store_language, user.user_id, wanted)
+        await in_database_thread(set_language, current_backend().engine, user.user_id, wanted)
         # Messages shown so far are in the old language: the switch starts afresh.
         self.notice = self.error = self.error_log_url = ""
         self.chosen_language = wanted
