@@ -82,11 +82,13 @@ def test_the_activity_log_shows_each_action_in_order(running_app, page: Page):
     hris(page).get_by_role("button", name="Disable").click()
     expect(hris(page).get_by_text("Disabled")).to_be_visible()
 
-    rows = page.get_by_role("table").get_by_role("row")
-    expect(rows.nth(1)).to_contain_text("Disabled Personio")
-    expect(page.get_by_role("table")).to_contain_text("Connected Personio")
-    whats = [row.inner_text() for row in rows.all()[1:]]
-    ours = [what for what in whats if "Personio" in what and "Kombo\t" not in what]
-    assert ours.index(next(w for w in ours if "Disabled Personio" in w)) < ours.index(
-        next(w for w in ours if "Connected Personio" in w)
-    )
+    # Kombo's own news of the change ("Personio is disabled", by Kombo) comes by
+    # webhook and may land just before or just after the admin's entry, so the
+    # order is asserted among the admin's entries only.
+    table = page.get_by_role("table")
+    expect(table).to_contain_text("Disabled Personio")
+    expect(table).to_contain_text("Connected Personio")
+    whats = [row.inner_text() for row in table.get_by_role("row").all()[1:]]
+    ours = [what for what in whats if "Personio" in what and "\tKombo\t" not in what]
+    assert "Disabled Personio" in ours[0], ours
+    assert any("Connected Personio" in what for what in ours[1:]), ours
