@@ -231,8 +231,8 @@ def primary_button(card: rx.Var) -> rx.Component:
         card["primary"],
         ("connect", connect),
         ("connect_again", connect),
-        # A failed flow is tried again the way it was made: connect, or reconnect.
-        ("try_again", rx.cond(card["connected"] == "yes", reconnect, connect)),
+        # Only a card with nothing connected offers it (see card_states.card_state).
+        ("try_again", connect),
         ("reconnect", reconnect),
         ("finish_setup", button(IntegrationsState.finish_setup(card["integration_id"]))),
         ("enable", button(IntegrationsState.set_enabled(card["integration_id"], True))),

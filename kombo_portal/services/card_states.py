@@ -21,7 +21,7 @@ class CardState(StrEnum):
     SETUP_INCOMPLETE = "setup_incomplete"
     NEEDS_RECONNECTION = "needs_reconnection"  # Kombo: INVALID
     DISABLED = "disabled"  # Kombo: INACTIVE
-    FAILED = "failed"  # a Connect flow failed after the last success
+    FAILED = "failed"  # a Connect flow failed, and nothing is connected since
     REMOVED = "removed"  # deleted at Kombo or disconnected here
 
 
@@ -31,7 +31,7 @@ class CardAction(StrEnum):
     NONE = ""
     CONNECT = "connect"
     CONNECT_AGAIN = "connect_again"
-    TRY_AGAIN = "try_again"  # connect again, or reconnect the integration it has
+    TRY_AGAIN = "try_again"  # connect again after a failed flow
     RECONNECT = "reconnect"
     FINISH_SETUP = "finish_setup"
     ENABLE = "enable"
@@ -47,8 +47,10 @@ def card_state(
     integration.
 
     Precedence: what a live integration needs, most blocking first (credentials,
-    switched off, setup); then a failure newer than the last success or removal; then
-    a removal; else nothing. (A flow open on the page comes before all: shown_state.)
+    switched off, setup); else it is active, even after a failed attempt to reconnect
+    it (it still works: see failed_since_connected). Without one: a failure newer than
+    the last removal; then a removal; else nothing. (A flow open on the page comes
+    before all: shown_state.)
     """
     if live is not None:
         if live.state == "INVALID":
@@ -57,8 +59,6 @@ def card_state(
             return CardState.DISABLED
         if live.setup_status == "INCOMPLETE":
             return CardState.SETUP_INCOMPLETE
-        if failure is not None and as_utc(failure.failed_at) > as_utc(live.connected_at):
-            return CardState.FAILED
         # Kombo documents ACTIVE, INVALID and INACTIVE only; a state added later is
         # shown as connected until the portal learns what it means.
         return CardState.ACTIVE
@@ -69,6 +69,16 @@ def card_state(
     if removed is not None:
         return CardState.REMOVED
     return CardState.NOT_CONNECTED
+
+
+def failed_since_connected(live: Integration | None, failure: FlowFailure | None) -> bool:
+    """Whether a Connect flow failed after `live` was connected: an attempt to reconnect
+    it that left it as it was, which its card notes without changing its state."""
+    return (
+        live is not None
+        and failure is not None
+        and as_utc(failure.failed_at) > as_utc(live.connected_at)
+    )
 
 
 def shown_state(resting: CardState, *, flow_open: bool, failed_since: bool = False) -> CardState:

@@ -18,6 +18,7 @@ from kombo_portal.services.card_states import (
     CardAction,
     CardState,
     card_state,
+    failed_since_connected,
     primary_action,
     shown_state,
 )
@@ -88,6 +89,7 @@ def card_facts(
         "failed_tool": tool_display_name(failure.tool_id) if failure else "",
         "failed_at": as_utc(failure.failed_at).isoformat() if failure else "",
         "failure_log_url": (failure.log_url or "") if failure else "",
+        "failed_since_connected": "yes" if failed_since_connected(live, failure) else "",
     }
 
 
@@ -126,6 +128,11 @@ def card_view(
     if state is CardState.REMOVED:
         explanation_params = {"tool": tool, "date": date(facts["removed_at"])}
     explanation_key = f"card.{state.value}.explanation"
+    # A failed attempt to reconnect a working integration: it still works, say so.
+    noted_failure = state is CardState.ACTIVE and facts["failed_since_connected"] == "yes"
+    if noted_failure:
+        explanation_key = "card.active.after_failed_attempt"
+        explanation_params = {"tool": tool}
     if not is_admin:
         explanation_key = MEMBER_EXPLANATIONS.get(state, explanation_key)
     primary_labels = {
@@ -164,7 +171,7 @@ def card_view(
         if live and primary not in (CardAction.RECONNECT, CardAction.TRY_AGAIN)
         else "",
         "can_disable": "yes" if live and resting is not CardState.DISABLED else "",
-        "log_url": facts["failure_log_url"] if resting is CardState.FAILED else "",
+        "log_url": facts["failure_log_url"] if resting is CardState.FAILED or noted_failure else "",
         "disconnect_title": t("dialog.disconnect.title", tool=tool) if live else "",
         "disconnect_description": t("dialog.disconnect.description", tool=tool) if live else "",
     }

@@ -44,6 +44,28 @@ def test_reconnect_repairs_an_integration_kombo_marked_invalid(running_app, page
     assert kombo_integration_id(running_app, account.organisation) == integration_id
 
 
+def test_a_failed_reconnect_leaves_a_working_integration_active_with_a_note(
+    running_app, page: Page
+):
+    connected_admin(running_app, page)
+
+    hris(page).get_by_role("button", name="Reconnect").click()
+    flow = page.frame_locator("iframe")
+    flow.get_by_label("Username").fill("hr-admin")
+    flow.get_by_label("Password").fill("fail")
+    flow.get_by_role("button", name="Connect").click()
+    expect(flow.get_by_role("alert")).to_be_visible()
+    flow.locator("[data-close]").first.click()
+    expect(page.locator("iframe")).to_have_count(0)
+
+    note = "Personio still works: the last attempt to reconnect it failed and changed nothing."
+    expect(hris(page).get_by_text(note)).to_be_visible(timeout=3_000)
+    expect(hris(page).get_by_text("Active", exact=True)).to_be_visible()
+    expect(hris(page).get_by_text("Last attempt failed")).to_have_count(0)
+    expect(hris(page).get_by_role("link", name=re.compile("Kombo"))).to_be_visible()
+    expect(hris(page).get_by_role("button", name="Try again")).to_have_count(0)
+
+
 def test_cancelling_the_disconnect_dialog_changes_nothing(running_app, page: Page):
     connected_admin(running_app, page)
 

@@ -11,6 +11,7 @@ from kombo_portal.services.card_states import (
     CardAction,
     CardState,
     card_state,
+    failed_since_connected,
     latest_removed,
     primary_action,
     shown_state,
@@ -60,9 +61,10 @@ LATER, EARLIER = CONNECTED + timedelta(days=1), CONNECTED - timedelta(days=1)
         ({"live": live("INVALID", "INCOMPLETE")}, CardState.NEEDS_RECONNECTION),
         ({"live": live("INACTIVE", "INCOMPLETE")}, CardState.DISABLED),
         ({"live": live("INVALID"), "failure": failure(LATER)}, CardState.NEEDS_RECONNECTION),
-        # A failure counts only after the last success or removal.
-        ({"live": live(), "failure": failure(LATER)}, CardState.FAILED),
+        # A failed attempt to reconnect a working integration leaves it working.
+        ({"live": live(), "failure": failure(LATER)}, CardState.ACTIVE),
         ({"live": live(), "failure": failure(EARLIER)}, CardState.ACTIVE),
+        # Without one, a failure counts only after the last removal.
         ({"removed": removed(EARLIER), "failure": failure(LATER)}, CardState.FAILED),
         ({"removed": removed(LATER), "failure": failure(EARLIER)}, CardState.REMOVED),
         # A live integration outranks an older removed one.
@@ -71,6 +73,13 @@ LATER, EARLIER = CONNECTED + timedelta(days=1), CONNECTED - timedelta(days=1)
 )
 def test_each_card_is_in_exactly_one_state(facts, expected):
     assert card_state(facts.get("live"), facts.get("failure"), facts.get("removed")) is expected
+
+
+def test_a_failure_after_the_connection_is_noted_on_a_live_integration():
+    assert failed_since_connected(live(), failure(LATER))
+    assert not failed_since_connected(live(), failure(EARLIER))
+    assert not failed_since_connected(live(), None)
+    assert not failed_since_connected(None, failure(LATER))
 
 
 @pytest.mark.parametrize("resting", list(CardState))

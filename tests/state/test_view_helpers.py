@@ -192,6 +192,33 @@ def test_a_member_is_told_who_can_act_where_an_admin_is_told_to(
     assert member["explanation"] == member_text
 
 
+def test_a_failed_reconnect_of_a_working_integration_leaves_its_card_active_with_a_note():
+    failed = FlowFailure(
+        organisation_id="org",
+        category="HRIS",
+        tool_id="personio",
+        failed_at=datetime(2026, 11, 29, 10, 5, tzinfo=UTC),
+        log_url="https://app.kombo.dev/logs/1",
+    )
+
+    card = view(live=integration(), failure=failed)
+    member = view(live=integration(), failure=failed, is_admin=False)
+
+    assert (card["state"], card["status_text"], card["primary"]) == ("active", "Active", "")
+    assert card["explanation"] == (
+        "Personio still works: the last attempt to reconnect it failed and changed nothing."
+    )
+    assert card["log_url"] == "https://app.kombo.dev/logs/1"
+    assert card["can_reconnect"] == "yes"
+    assert member["explanation"] == card["explanation"]
+    # A failure older than the connection is history: nothing to note.
+    older = FlowFailure(**{**failed.model_dump(), "failed_at": datetime(2026, 11, 1, tzinfo=UTC)})
+    assert view(live=integration(), failure=older)["explanation"] == (
+        "Connected and syncing. Nothing to do."
+    )
+    assert view(live=integration(), failure=older)["log_url"] == ""
+
+
 def test_a_member_reads_the_same_where_nothing_is_asked_of_anyone():
     live = integration()
 
