@@ -70,11 +70,23 @@ def translate(language: str, key: str, **params: object) -> str:
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key, key)
 
     def value(match: re.Match) -> str:
-        param = params.get(match[1], match[0])
-        return translate(language, param) if isinstance(param, TextKey) else str(param)
+        return text_in(language, params.get(match[1], match[0]))
 
     # Replaced one by one, not with str.format: a tool's name may hold braces.
     return PLACEHOLDER.sub(value, text)
+
+
+def text_in(language: str, value: object) -> str:
+    """`value` as shown in `language`: a TextKey translated, anything else as it is."""
+    return translate(language, value) if isinstance(value, TextKey) else str(value)
+
+
+def category_name(category: object) -> str:
+    """How sentences and buttons name a Kombo category ("Connect HRIS", "Connect
+    assessment platform"): its catalogue name, translated with the sentence; a code
+    the catalogues do not know is shown as it is."""
+    key = f"category.{category}.name"
+    return TextKey(key) if key in catalogue(DEFAULT_LANGUAGE) else str(category)
 
 
 def placeholders(text: str) -> set[str]:

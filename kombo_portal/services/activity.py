@@ -15,7 +15,7 @@ from kombo_portal.db.models import (
     WebhookEvent,
     as_utc,
 )
-from kombo_portal.i18n import DEFAULT_LANGUAGE, TextKey, translate
+from kombo_portal.i18n import DEFAULT_LANGUAGE, TextKey, category_name, translate
 from kombo_portal.services.integrations import clean_text, people_names, tool_display_name
 
 KOMBO = "Kombo"
@@ -99,7 +99,7 @@ def _attempt_entries(session, organisation_id, limit, tools, names) -> list[Acti
     ).all()
     entries = []
     for attempt in attempts:
-        subject = tools.get(attempt.kombo_integration_id or "", attempt.category)
+        subject = tools.get(attempt.kombo_integration_id or "") or category_name(attempt.category)
         outcome = _OUTCOMES.get(attempt.outcome, "failed")
         known = attempt.action in ACTIONS
         entries.append(

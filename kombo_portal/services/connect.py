@@ -21,7 +21,7 @@ from sqlmodel import Session
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
-from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
+from kombo_portal.i18n import DEFAULT_LANGUAGE, category_name, translate
 from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError
 from kombo_portal.services.integrations import (
     IntegrationFacts,
@@ -242,7 +242,9 @@ async def finish_connect(
             await kombo.delete_integration(kombo_integration_id)
         except KomboError as error:
             logger.error("Duplicate %s not removed at Kombo: %s", kombo_integration_id, error)
-        raise ConnectProblem("problem.already_connected", category=facts.category or category)
+        raise ConnectProblem(
+            "problem.already_connected", category=category_name(facts.category or category)
+        )
     return integration
 
 
@@ -347,9 +349,9 @@ def refusal_to_connect(
     if not user.is_admin:
         return ConnectProblem(not_admin)
     if category not in options.categories:
-        return ConnectProblem("problem.category_not_offered", category=category)
+        return ConnectProblem("problem.category_not_offered", category=category_name(category))
     if has_live_integration(session, user.organisation_id, category):
-        return ConnectProblem("problem.already_connected", category=category)
+        return ConnectProblem("problem.already_connected", category=category_name(category))
     return None
 
 

@@ -10,7 +10,7 @@ import reflex as rx
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import FlowFailure, Integration, as_utc, utc_now
 from kombo_portal.db.threads import in_database_thread
-from kombo_portal.i18n import format_date, format_moment, translate
+from kombo_portal.i18n import category_name, format_date, format_moment, text_in, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.services import invitations, lifecycle
 from kombo_portal.services.accounts import set_language
@@ -136,8 +136,8 @@ def card_view(
     if not is_admin:
         explanation_key = MEMBER_EXPLANATIONS.get(state, explanation_key)
     primary_labels = {
-        CardAction.CONNECT: t("action.connect", category=category),
-        CardAction.CONNECT_AGAIN: t("action.connect_again", category=category),
+        CardAction.CONNECT: t("action.connect", category=category_name(category)),
+        CardAction.CONNECT_AGAIN: t("action.connect_again", category=category_name(category)),
         CardAction.TRY_AGAIN: t("action.try_again"),
         CardAction.RECONNECT: t("action.reconnect"),
         CardAction.FINISH_SETUP: t("action.finish_setup"),
@@ -257,7 +257,7 @@ class IntegrationsState(AuthState):
             for card in self.cards:
                 card["log_url"] = ""
         broken = ", ".join(
-            f"{facts['tool_label']} ({facts['category']})"
+            f"{facts['tool_label']} ({text_in(self.language, category_name(facts['category']))})"
             for facts in self._facts
             if facts["state"] == CardState.NEEDS_RECONNECTION
         )
@@ -321,7 +321,7 @@ class IntegrationsState(AuthState):
             self.error = self._t(inputs.BAD_REQUEST)
             return
         self.inviting = self.invite_opened_from = wanted
-        self.invite_title = self._t("dialog.invite.title", category=wanted)
+        self.invite_title = self._t("dialog.invite.title", category=category_name(wanted))
         self.invite_error = ""
 
     @rx.event

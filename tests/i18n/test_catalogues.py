@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kombo_portal.i18n import LANGUAGES, catalogue, placeholders, translate
+from kombo_portal.i18n import LANGUAGES, catalogue, category_name, placeholders, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.services.activity import ACTIONS
 from kombo_portal.services.card_states import CardState
@@ -42,7 +42,7 @@ def keys_built_at_run_time() -> set[str]:
     return {
         *(f"card.{state.value}.{part}" for state in CardState for part in ("label", "explanation")),
         *(f"category.{c.value}.{part}" for c in IntegrationCategory
-          for part in ("title", "description")),
+          for part in ("title", "description", "name")),
         *(f"activity.{action}.{outcome}" for action in (*ACTIONS, "other")
           for outcome in ("done", "cancelled", "refused", "failed")),
         *(f"date.month.{month}" for month in range(1, 13)),
@@ -82,6 +82,24 @@ def test_no_catalogue_key_is_unused():
     used = set(keys_in_code()) | keys_built_at_run_time()
 
     assert set(catalogue("en")) - used == set()
+
+
+def test_a_category_is_named_in_the_sentences_language():
+    assert translate("en", "action.connect", category=category_name("HRIS")) == "Connect HRIS"
+    assert (
+        translate("en", "action.connect", category=category_name("ASSESSMENT"))
+        == "Connect assessment platform"
+    )
+    assert (
+        translate("de", "action.connect_again", category=category_name("ASSESSMENT"))
+        == "Assessment-Plattform erneut verbinden"
+    )
+    assert translate("fr", "action.connect", category=category_name("HRIS")) == "Connecter SIRH"
+    # A code no catalogue knows (and never a key by accident) is shown as it is.
+    assert translate("en", "action.connect", category=category_name("PAYROLL")) == "Connect PAYROLL"
+    assert translate("en", "action.connect", category=category_name("page.title")) == (
+        "Connect page.title"
+    )
 
 
 def test_blanks_are_filled_and_a_missing_blank_stays_visible():

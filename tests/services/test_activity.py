@@ -70,6 +70,20 @@ async def test_the_log_tells_who_did_what_newest_first(engine, kombo, control, p
     assert not has_older
 
 
+async def test_an_attempt_without_a_tool_names_its_category_in_the_readers_words(
+    engine, kombo, people
+):
+    admin = people.acme_admin
+    options = ConnectOptions(categories=("HRIS", "ASSESSMENT"))
+    started = await start_connect(engine, kombo, admin, "ASSESSMENT", options)
+    abandon_connect(engine, admin, started.attempt_id, "cancelled", "closed")
+
+    entries, _ = log(engine, admin.organisation_id)
+
+    assert entries[0].what == "Cancelled connecting assessment platform"
+    assert entries[0].what_in("de") == "Verbinden von Assessment-Plattform abgebrochen"
+
+
 async def test_kombos_news_is_in_the_log_as_kombo(engine, kombo, control, people):
     admin = people.acme_admin
     integration = await connected_personio(engine, kombo, control, admin)

@@ -67,7 +67,7 @@ async def test_switching_the_language_stores_it_and_redraws_the_page(engine, bac
 
     assert (state.language, state.chosen_language, state.error) == ("fr", "fr", "")
     assert state.text["page.sign_out"] == "Se déconnecter"
-    assert state.cards[0]["primary_label"] == "Connecter HRIS"
+    assert state.cards[0]["primary_label"] == "Connecter SIRH"
     assert language_of(engine, "admin@acme.test") == "fr"
     # Another tab of the same user, opened afterwards, speaks it too.
     other = page_state(engine, backend, "admin@acme.test")

@@ -44,6 +44,9 @@ def integration(**fields) -> Integration:
     return Integration(**{**values, **fields})
 
 
+REMOVED_AT = datetime(2026, 11, 29, 10, tzinfo=UTC)
+
+
 def view(category="HRIS", live=None, failure=None, removed=None, language="en", **kwargs):
     facts = card_facts(category, live, {"u1": "Ada"}, failure, removed)
     return card_view(facts, language, **kwargs)
@@ -59,6 +62,15 @@ def test_an_empty_card_offers_to_connect():
         "Connect ATS",
         "yes",
     )
+
+
+def test_a_category_without_an_acronym_is_named_in_words_on_its_button():
+    card = view("ASSESSMENT")
+    removed = view("ASSESSMENT", removed=integration(category="ASSESSMENT", removed_at=REMOVED_AT))
+
+    assert card["primary_label"] == "Connect assessment platform"
+    assert removed["primary_label"] == "Connect assessment platform again"
+    assert view("ASSESSMENT", language="de")["primary_label"] == "Assessment-Plattform verbinden"
 
 
 @pytest.mark.parametrize(
