@@ -16,12 +16,12 @@ from html import escape
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kombo_portal.config import Settings
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import DEFAULT_LANGUAGE, preferred_language, translate
 from kombo_portal.services.sessions import end_session, redeem_grant
@@ -78,7 +78,7 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
                     lifetime=timedelta(hours=settings.session_hours),
                 )
 
-        redeemed = await run_in_threadpool(redeem)
+        redeemed = await in_database_thread(redeem)
         if redeemed is None:
             language = preferred_language(request.headers.get("accept-language", ""))
             return HTMLResponse(expired_page(language), status_code=400)
@@ -106,7 +106,7 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
             with transaction(get_engine()) as session:
                 end_session(session, token, settings.secret_key)
 
-        await run_in_threadpool(end)
+        await in_database_thread(end)
         to = request.query_params.get("to", "")
         response = RedirectResponse(to if same_host(to, request) else FALLBACK_PAGE, 303)
         response.delete_cookie(

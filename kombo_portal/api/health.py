@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from kombo_portal.db.engine import DatabaseNotMigrated, check_database
+from kombo_portal.db.threads import in_database_thread
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def health_route(get_engine: Callable[[], Engine]) -> Route:
     async def healthz(_request: Request) -> JSONResponse:
         try:
             # Database drivers block; keep the event loop free for other requests.
-            await run_in_threadpool(check_database, get_engine())
+            await in_database_thread(check_database, get_engine())
         except DatabaseNotMigrated:
             logger.warning("Health check: the database schema is behind the code")
             return _unavailable(database="not migrated")

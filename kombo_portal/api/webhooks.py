@@ -20,11 +20,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, verify_webhook_signature
 from kombo_portal.services.webhooks import InvalidEvent, ingest_event, parse_event
 
@@ -81,7 +81,7 @@ def webhook_routes(
         except InvalidEvent as invalid:
             return _answer(400, str(invalid))
         try:
-            result = await run_in_threadpool(ingest_event, get_engine(), event)
+            result = await in_database_thread(ingest_event, get_engine(), event)
         except DataError:
             # The database refused a value of this event: delivering it again cannot help.
             logger.warning("Webhook %s refused by the database as invalid data", event.id)
