@@ -1,15 +1,17 @@
 """The Integrations page at 375 px and 1280 px wide, in light and dark colour mode: nothing
 scrolls sideways, every control is reachable, both modes are what the browser asks for,
 and screenshots of the main states (test-results/screenshots/, and the README's set in
-docs/screenshots/, rewritten each run so they stay current)."""
+docs/screenshots/, rewritten when the page looks different, so they stay current)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from PIL import Image, ImageChops
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kombo_portal.config import PROJECT_ROOT
@@ -137,7 +139,27 @@ def save(page: Page, state: str, screen: tuple[str, str], *, full_page: bool = T
     readme_name = README_SET.get((state, width, colour_scheme))
     if readme_name:
         README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        (README_SCREENSHOTS / readme_name).write_bytes(picture)
+        committed = README_SCREENSHOTS / readme_name
+        if not committed.exists() or looks_different(committed.read_bytes(), picture):
+            committed.write_bytes(picture)
+
+
+# Share of pixels that may differ while a picture still shows the same page: the
+# times and dates of a run (some 600 pixels for the times alone). A changed layout,
+# a new line or a new colour differs in far more.
+SAME_PAGE_DIFFERENT_PIXELS = 0.01
+
+
+def looks_different(old_png: bytes, new_png: bytes) -> bool:
+    """Whether two screenshots show different pages, not just other times and dates:
+    so `make test` leaves the README's pictures alone unless the page changed."""
+    old, new = (Image.open(io.BytesIO(png)).convert("RGB") for png in (old_png, new_png))
+    if old.size != new.size:
+        return True
+    # The difference's red, green and blue summed into one band: 0 where they agree.
+    difference = ImageChops.difference(old, new).convert("L")
+    changed = sum(difference.point(lambda level: 255 if level else 0).histogram()[255:])
+    return changed > SAME_PAGE_DIFFERENT_PIXELS * old.width * old.height
 
 
 def assert_fits_the_width(page: Page) -> None:
