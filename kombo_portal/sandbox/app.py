@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from kombo_portal.i18n import preferred_language
 from kombo_portal.sandbox import service
 from kombo_portal.sandbox.catalogue import (
     CATEGORIES,
@@ -251,16 +252,18 @@ def create_sandbox_app(
         else:
             form = await request.form(max_fields=10, max_files=0)
             params = {key: str(value)[:500] for key, value in form.items()}
-        return await run_in_threadpool(render_flow, request.method, params)
+        browser_language = preferred_language(request.headers.get("accept-language"))
+        return await run_in_threadpool(render_flow, request.method, params, browser_language)
 
-    def render_flow(method: str, params: dict[str, str]) -> Response:
+    def render_flow(method: str, params: dict[str, str], browser_language: str) -> Response:
         token = params.get("token", "")
         with transaction() as session:
             try:
                 link = service.open_link(session, token)
             except LinkUnavailable as unavailable:
                 stored = session.get(service.SandboxLink, token) if token else None
-                language = stored.language if stored else "en"
+                # A link it never made has no language: the browser's, as Kombo's page.
+                language = stored.language if stored else browser_language
                 status = 404 if unavailable.reason == "unknown" else 410
                 return HTMLResponse(unavailable_page(unavailable.reason, language), status)
             tool_id = link.integration_tool or params.get("tool")

@@ -140,6 +140,18 @@ def test_an_unknown_link_explains_itself_and_offers_close(browser, token):
     assert button_names(page.text) == ["Close"]
 
 
+def test_an_unknown_link_speaks_the_browsers_language(browser):
+    page = browser.get(
+        "/connect?token=doesnotexist", headers={"Accept-Language": "de-CH, de;q=0.9, en;q=0.5"}
+    )
+    other = browser.get("/connect?token=doesnotexist", headers={"Accept-Language": "nl"})
+
+    assert page.status_code == 404
+    assert "Dieser Link ist ungültig. Fordern Sie einen neuen an." in page.text
+    assert '<html lang="de"' in page.text
+    assert "This link is not valid" in other.text
+
+
 def test_an_expired_link_explains_itself(control, browser, engine):
     token = create_link(control, integration_tool="personio")
     with Session(engine) as session:
