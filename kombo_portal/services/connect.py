@@ -29,6 +29,8 @@ from kombo_portal.services.integrations import (
     clear_flow_failures,
     find_by_kombo_id,
     has_live_integration,
+    lock_category,
+    lock_integration,
     record_integration,
 )
 from kombo_portal.services.kombo_details import facts_from_details
@@ -263,18 +265,19 @@ def _record_connection(
         attempt = session.get(ConnectAttempt, attempt_id)
         if attempt is None or attempt.outcome != "started":
             raise ConnectProblem(ALREADY_COMPLETED)
-        # Checked again here: two tabs may have started the same category at once.
+        # Under this integration's lock: its own integration-created webhook has either
+        # recorded it already (found here) or waits until this transaction ends.
+        lock_integration(session, kombo_integration_id)
         existing = find_by_kombo_id(session, kombo_integration_id)
-        if (
-            action == "connect"
-            and existing is None
-            and has_live_integration(session, user.organisation_id, facts.category or category)
-        ):
-            finish_attempt(
-                attempt, "refused", f"{facts.category} already connected; removed duplicate"
-            )
-            session.add(attempt)
-            return None
+        wanted = facts.category or category
+        if action == "connect" and existing is None:
+            # Checked again here, under the category's lock: two tabs may have started
+            # the same category at once.
+            lock_category(session, user.organisation_id, wanted)
+            if has_live_integration(session, user.organisation_id, wanted):
+                finish_attempt(attempt, "refused", f"{wanted} already connected; removed duplicate")
+                session.add(attempt)
+                return None
         try:
             integration = record_integration(session, facts, connected_by_user_id=user.user_id)
         except IntegrationOwnedElsewhere:

@@ -1,5 +1,8 @@
 """The backend half of the embedded flow, against the sandbox (and respx for Kombo failures)."""
 
+import asyncio
+import threading
+import time
 from datetime import timedelta
 
 import httpx
@@ -8,8 +11,10 @@ import respx
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
+from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient, RetryPolicy
 from kombo_portal.sandbox.models import SandboxActivationToken, SandboxLink
+from kombo_portal.services import connect as connect_service
 from kombo_portal.services.connect import (
     ConnectOptions,
     ConnectProblem,
@@ -17,6 +22,7 @@ from kombo_portal.services.connect import (
     finish_connect,
     start_connect,
 )
+from kombo_portal.services.integrations import IntegrationFacts, record_integration
 from tests.sandbox.conftest import complete_flow, link_token
 
 OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
@@ -247,3 +253,106 @@ async def test_two_tabs_connecting_the_same_category_end_with_one_integration(
     ]
     hibob = control.get("/control/webhooks").json()["data"]["deliveries"]
     assert any(d["type"] == "integration-deleted" for d in hibob), "Kombo's duplicate removed"
+
+
+async def test_the_flows_own_webhook_landing_mid_way_is_not_taken_for_a_duplicate(
+    engine, kombo, control, people, monkeypatch
+):
+    """Kombo's integration-created for this very integration commits while the portal
+    records it from the activation token: after the portal looked the integration up,
+    before it checked the category for another live one. It must be recognised as the
+    same integration, not refused as a second one (and deleted at Kombo)."""
+    admin = people.acme_admin
+    started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    token = complete_flow(control, started.link, tool="personio")
+    with Session(engine) as session:
+        kombo_integration_id = session.get(SandboxActivationToken, token).integration_id
+
+    recorded, commit_now = threading.Event(), threading.Event()
+
+    def webhook_records_it() -> None:
+        with transaction(engine) as session:
+            record_integration(
+                session,
+                IntegrationFacts(
+                    kombo_integration_id=kombo_integration_id,
+                    organisation_id=admin.organisation_id,
+                    category="HRIS",
+                    tool_id="personio",
+                ),
+            )
+            recorded.set()
+            # Until the portal's check below; or, where the portal waits for this
+            # transaction before its look-up (as it should), a moment.
+            commit_now.wait(timeout=2)
+
+    webhook = threading.Thread(target=webhook_records_it)
+    webhook.start()
+    assert recorded.wait(timeout=10)
+    real_check = connect_service.has_live_integration
+
+    def check_after_the_webhook_committed(*args, **kwargs):
+        commit_now.set()
+        webhook.join(timeout=10)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(connect_service, "has_live_integration", check_after_the_webhook_committed)
+    try:
+        integration = await finish_connect(engine, kombo, admin, started.attempt_id, token)
+    finally:
+        commit_now.set()
+        webhook.join(timeout=10)
+
+    assert integration.kombo_integration_id == kombo_integration_id
+    assert integration.connected_by_user_id == admin.user_id
+    assert [record.kombo_integration_id for record in integrations(engine)] == [
+        kombo_integration_id
+    ]
+    assert [attempt.outcome for attempt in attempts(engine)] == ["connected"]
+    assert (await kombo.get_integration(kombo_integration_id)).id == kombo_integration_id
+
+
+async def test_two_tabs_finishing_the_same_category_at_once_record_one(
+    engine, kombo, control, people, monkeypatch
+):
+    """Both flows made an integration; the second to be recorded must see the first
+    (not both pass the "already connected?" check while neither has committed)."""
+    admin = people.acme_admin
+    flows = []
+    for tool in ("personio", "hibob"):
+        started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+        flows.append((started.attempt_id, complete_flow(control, started.link, tool=tool)))
+    real_look_up, real_check = (
+        connect_service.find_by_kombo_id,
+        connect_service.has_live_integration,
+    )
+    looked_up: list[str] = []
+    both_looked_up = threading.Event()
+
+    def look_up(session, kombo_integration_id):
+        looked_up.append(kombo_integration_id)
+        if len(looked_up) == 2:
+            both_looked_up.set()
+        return real_look_up(session, kombo_integration_id)
+
+    def check_then_linger(*args, **kwargs):
+        found = real_check(*args, **kwargs)
+        # The first tab's transaction stays open until the second tab's is under way.
+        if both_looked_up.wait(timeout=2):
+            time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(connect_service, "find_by_kombo_id", look_up)
+    monkeypatch.setattr(connect_service, "has_live_integration", check_then_linger)
+
+    outcomes = await asyncio.gather(
+        *(finish_connect(engine, kombo, admin, attempt, token) for attempt, token in flows),
+        return_exceptions=True,
+    )
+
+    recorded = [outcome for outcome in outcomes if isinstance(outcome, Integration)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, ConnectProblem)]
+    assert (len(recorded), len(refused)) == (1, 1), outcomes
+    assert str(refused[0]) == "HRIS is already connected."
+    assert [record.id for record in integrations(engine)] == [recorded[0].id]
+    assert sorted(attempt.outcome for attempt in attempts(engine)) == ["connected", "refused"]
