@@ -23,6 +23,9 @@ The users start evenly over 50 s (4 a second; quick: 20 users over 5 s): the iss
 "within one minute". Then as many again all at once, to show the headroom. The
 baseline is the same user alone: a few users one after the other on the same
 server, right before the load.
+
+On SQLite, profiled; then, when the benchmark has PostgreSQL (BENCH_POSTGRES_URL or
+TEST_POSTGRES_URL), the same again on a fresh schema there, without the profiler.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,7 @@ from bench.many_users_probe import (
 )
 from bench.many_users_socket import ReflexSocket, SocketClosed
 from bench.result import Figure, ScenarioResult
+from bench.webhooks import postgres_base_url
 from kombo_portal.api.app import SANDBOX_MOUNT_PATH
 from kombo_portal.api.auth import SESSION_COOKIE
 from kombo_portal.config import PROJECT_ROOT, Settings
@@ -64,7 +68,8 @@ from kombo_portal.db.models import Role, User
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.accounts import create_organisation, hash_password
 from kombo_portal.services.sessions import start_session
-from tests.support.app_server import start_app
+from tests.support.app_server import RunningApp, start_app
+from tests.support.postgres import postgres_schema_url
 
 USERS = 200
 QUICK_USERS = 20
@@ -441,46 +446,64 @@ async def run_users(
 # -- the scenario ------------------------------------------------------------------
 
 
+@dataclass
+class Crowd:
+    """The simulated users of one running app: accounts made up front, handed out in
+    order, so each user signs in as someone new."""
+
+    app: RunningApp
+    events: PageEvents
+    sandbox_api_key: str
+    accounts: Iterator[Account]
+
+    @classmethod
+    def of(cls, app: RunningApp, users: int) -> Crowd:
+        settings = Settings.from_environment(app.env)
+        accounts = create_accounts(
+            app.database_url, settings.secret_key, WARM_UP_USERS + SOLO_USERS + 2 * users
+        )
+        return cls(
+            app,
+            PageEvents.from_build(PROJECT_ROOT / WEB_WORKDIR),
+            settings.sandbox_api_key,
+            iter(accounts),
+        )
+
+    def run(self, count: int, spread_seconds: float | None, pid: int | None) -> LoadRun:
+        return asyncio.run(
+            run_users(
+                [next(self.accounts) for _ in range(count)],
+                self.events,
+                self.app.url,
+                self.sandbox_api_key,
+                spread_seconds=spread_seconds,
+                server_pid=pid,
+            )
+        )
+
+    def alone(self) -> LoadRun:
+        """Warmed up, then SOLO_USERS one after another: the baseline."""
+        self.run(WARM_UP_USERS, None, None)
+        settle()
+        alone = self.run(SOLO_USERS, None, None)
+        settle()
+        if len(alone.ok_runs()) < SOLO_USERS:
+            failures = [r.failure for r in alone.runs if not r.ok]
+            raise RuntimeError(f"a user alone failed, so the load means nothing: {failures}")
+        return alone
+
+
 def run(quick: bool) -> ScenarioResult:
     users = QUICK_USERS if quick else USERS
     spread = QUICK_ARRIVAL_SECONDS if quick else ARRIVAL_SECONDS
     work_dir = Path(tempfile.mkdtemp(prefix="bench-many-users-"))
     app = start_app(work_dir, web_workdir=WEB_WORKDIR)
     try:
-        settings = Settings.from_environment(app.env)
-        events = PageEvents.from_build(PROJECT_ROOT / WEB_WORKDIR)
-        accounts = iter(
-            create_accounts(
-                app.database_url, settings.secret_key, WARM_UP_USERS + SOLO_USERS + 2 * users
-            )
-        )
-
-        def take(count: int) -> list[Account]:
-            return [next(accounts) for _ in range(count)]
-
-        def users_run(count: int, spread_seconds: float | None, pid: int | None) -> LoadRun:
-            return asyncio.run(
-                run_users(
-                    take(count),
-                    events,
-                    app.url,
-                    settings.sandbox_api_key,
-                    spread_seconds=spread_seconds,
-                    server_pid=pid,
-                )
-            )
-
-        users_run(WARM_UP_USERS, None, None)
-        settle()
+        crowd = Crowd.of(app, users)
         solo_cpu_before = tree_usage(app.pid).cpu_seconds
-        alone = users_run(SOLO_USERS, None, None)
-        settle()
+        alone = crowd.alone()
         before = tree_usage(app.pid)
         solo_cpu_per_user = (before.cpu_seconds - solo_cpu_before) / SOLO_USERS
-        if len(alone.ok_runs()) < SOLO_USERS:
-            failures = [r.failure for r in alone.runs if not r.ok]
-            raise RuntimeError(f"a user alone failed, so the load means nothing: {failures}")
-
         worker = backend_worker(app.pid)
 
         def profiled(name: str, spread_seconds: float) -> tuple[LoadRun, Profile, str]:
@@ -488,7 +511,7 @@ def run(quick: bool) -> ScenarioResult:
             profile = Profile(worker, work_dir / f"profile-{name}.txt", PROFILE_RATE)
             loop_before, started = thread_times(worker), time.perf_counter()
             try:
-                load = users_run(users, spread_seconds, app.pid)
+                load = crowd.run(users, spread_seconds, app.pid)
             finally:
                 profile.stop()
             loop = thread_times(worker) - loop_before
@@ -510,7 +533,7 @@ def run(quick: bool) -> ScenarioResult:
         after_burst = tree_usage(app.pid)
 
         stacks, burst_stacks = profile.stacks(), burst_profile.stacks()
-        result = figures(users, spread, events, alone, paced, burst, before, after)
+        result = figures(users, spread, crowd.events, alone, paced, burst, before, after)
         result.figures.append(
             Figure(
                 "server CPU time per user (paced)",
@@ -535,7 +558,69 @@ def run(quick: bool) -> ScenarioResult:
     finally:
         app.stop()
     shutil.rmtree(work_dir, ignore_errors=True)
+    on_postgres(users, spread, result)
     return result
+
+
+def on_postgres(users: int, spread: float, result: ScenarioResult) -> None:
+    """The same users (without the profiler) against an app on PostgreSQL, when the
+    benchmark has one (BENCH_POSTGRES_URL or TEST_POSTGRES_URL): every user must
+    succeed there too; each step's p99, paced and at once, against a user alone."""
+    base = postgres_base_url()
+    if base is None:
+        result.notes.append(
+            "No PostgreSQL run: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) for one."
+        )
+        return
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-many-users-postgresql-"))
+    with postgres_schema_url(base) as database_url:
+        app = start_app(work_dir, {"REFLEX_DB_URL": database_url}, web_workdir=WEB_WORKDIR)
+        try:
+            crowd = Crowd.of(app, users)
+            alone = crowd.alone()
+            paced = crowd.run(users, spread, app.pid)
+            settle()
+            burst = crowd.run(users, 0.0, app.pid)
+            settle()
+        except BaseException:
+            print(f"many_users (PostgreSQL): the app's log is in {app.log_path}", flush=True)
+            raise
+        finally:
+            app.stop()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    solo = {step: statistics.median(step_values(alone.runs, step)) for step, _ in STEPS}
+    for load, label in ((paced, f"starting over {spread:.0f} s"), (burst, "starting at once")):
+        succeeded = len(load.ok_runs())
+        result.figures.append(
+            Figure(
+                f"users succeeded, {users} {label} (PostgreSQL)",
+                succeeded,
+                "count",
+                target=f"all {users}",
+                met=succeeded == users,
+            )
+        )
+        short = "" if load is paced else ", at once"
+        for step, step_label in STEPS:
+            result.figures.append(
+                Figure(
+                    f"{step_label} p99 (PostgreSQL{short})",
+                    percentile(step_values(load.ok_runs(), step), 99),
+                    "ms",
+                    baseline=solo[step],
+                )
+            )
+        failures = Counter(r.failure for r in load.runs if not r.ok)
+        if failures:
+            result.notes.append(
+                f"Failures (PostgreSQL, {label}): "
+                + "; ".join(f"{count} x {reason}" for reason, count in failures.items())
+            )
+    result.notes.append(
+        "PostgreSQL: the same server on a fresh schema of the benchmark's database, without "
+        f"the profiler; {users} users starting over {spread:.0f} s took "
+        f"{paced.wall_seconds:.1f} s, {users} at once {burst.wall_seconds:.1f} s."
+    )
 
 
 def settle() -> None:
