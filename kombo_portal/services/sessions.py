@@ -157,7 +157,9 @@ def redeem_grant(
     now = now or utc_now()
     if not grant_token:
         return None
-    grant = session.get(SessionGrant, _token_hash(grant_token, secret_key))
+    # Locked: a second request with the same grant (a double load) waits for this
+    # transaction, then finds it gone, instead of starting a second session.
+    grant = session.get(SessionGrant, _token_hash(grant_token, secret_key), with_for_update=True)
     if grant is None:
         return None
     session.delete(grant)

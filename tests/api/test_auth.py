@@ -1,9 +1,12 @@
 """The routes that set and clear the HttpOnly session cookie."""
 
+import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from sqlmodel import select
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
@@ -15,10 +18,15 @@ from kombo_portal.api.auth import (
     session_cookie_token,
 )
 from kombo_portal.config import get_settings
-from kombo_portal.db.models import utc_now
+from kombo_portal.db.models import UserSession, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services.accounts import find_user
-from kombo_portal.services.sessions import grant_session, resolve_session, start_session
+from kombo_portal.services.sessions import (
+    grant_session,
+    redeem_grant,
+    resolve_session,
+    start_session,
+)
 
 PAGE = "http://testserver"
 
@@ -70,6 +78,34 @@ def test_a_grant_sets_an_httponly_session_cookie_and_goes_on(client, engine, peo
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     token = session_cookie_token(cookie.split(";")[0])
     assert signed_in_email(engine, token) == "admin@acme.test"
+
+
+def test_a_grant_brought_twice_at_once_starts_one_session(engine, people):
+    """The second request waits for the first to finish with the grant, then finds
+    it spent (not both reading it before either deleted it)."""
+    token, secret_key = grant(engine), get_settings().secret_key
+    second: list = []
+    sessions_before = session_count(engine)
+
+    def second_request() -> None:
+        with transaction(engine) as session:
+            second.append(redeem_grant(session, token, NONCE, secret_key))
+
+    with transaction(engine) as session:
+        first = redeem_grant(session, token, NONCE, secret_key)
+        racing = threading.Thread(target=second_request)
+        racing.start()
+        time.sleep(0.5)  # the second request is under way while this one is open
+    racing.join(timeout=10)
+
+    assert first is not None
+    assert second == [None]
+    assert session_count(engine) == sessions_before + 1
+
+
+def session_count(engine) -> int:
+    with transaction(engine) as session:
+        return len(session.exec(select(UserSession)).all())
 
 
 def test_a_grant_works_once(client, engine, people):
