@@ -31,6 +31,7 @@ from kombo_portal.services.integrations import (
     has_live_integration,
     lock_category,
     lock_integration,
+    mark_removed,
     record_integration,
 )
 from kombo_portal.services.kombo_details import facts_from_details
@@ -270,13 +271,19 @@ def _record_connection(
         lock_integration(session, kombo_integration_id)
         existing = find_by_kombo_id(session, kombo_integration_id)
         wanted = facts.category or category
-        if action == "connect" and existing is None:
-            # Checked again here, under the category's lock: two tabs may have started
-            # the same category at once.
+        # Checked again here, under the category's lock: two tabs may have started the
+        # same category at once. This flow's integration may be recorded already (by its
+        # webhook), so it is another live one of the category that makes it a second.
+        if action == "connect":
             lock_category(session, user.organisation_id, wanted)
-            if has_live_integration(session, user.organisation_id, wanted):
+            if has_live_integration(
+                session, user.organisation_id, wanted, other_than=kombo_integration_id
+            ):
                 finish_attempt(attempt, "refused", f"{wanted} already connected; removed duplicate")
                 session.add(attempt)
+                if existing is not None:
+                    # Its webhook recorded it: it goes, as the caller deletes it at Kombo.
+                    mark_removed(session, kombo_integration_id, known=existing)
                 return None
         try:
             integration = record_integration(session, facts, connected_by_user_id=user.user_id)

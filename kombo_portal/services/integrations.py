@@ -343,10 +343,13 @@ def current_integrations(session: Session, organisation_id: str) -> list[Integra
     )
 
 
-def has_live_integration(session: Session, organisation_id: str, category: str) -> bool:
-    """Kombo does not deduplicate: a category with a live integration gets no second one."""
+def has_live_integration(
+    session: Session, organisation_id: str, category: str, other_than: str | None = None
+) -> bool:
+    """Kombo does not deduplicate: a category with a live integration gets no second one.
+    `other_than`: a Kombo integration id not to count (the one being recorded)."""
     return any(
-        integration.category == category
+        integration.category == category and integration.kombo_integration_id != other_than
         for integration in current_integrations(session, organisation_id)
     )
 

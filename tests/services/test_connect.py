@@ -1,6 +1,7 @@
 """The backend half of the embedded flow, against the sandbox (and respx for Kombo failures)."""
 
 import asyncio
+import json
 import threading
 import time
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sqlmodel import Session, select
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.transaction import transaction
-from kombo_portal.kombo import KomboClient, RetryPolicy
+from kombo_portal.kombo import KomboClient, KomboError, RetryPolicy
 from kombo_portal.sandbox.models import SandboxActivationToken, SandboxLink
 from kombo_portal.services import connect as connect_service
 from kombo_portal.services.connect import (
@@ -23,6 +24,7 @@ from kombo_portal.services.connect import (
     start_connect,
 )
 from kombo_portal.services.integrations import IntegrationFacts, record_integration
+from kombo_portal.services.webhooks import ingest_event, parse_event
 from tests.sandbox.conftest import complete_flow, link_token
 
 OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
@@ -356,3 +358,43 @@ async def test_two_tabs_finishing_the_same_category_at_once_record_one(
     assert str(refused[0]) == "HRIS is already connected."
     assert [record.id for record in integrations(engine)] == [recorded[0].id]
     assert sorted(attempt.outcome for attempt in attempts(engine)) == ["connected", "refused"]
+
+
+async def test_a_flow_finishing_second_is_refused_even_when_its_webhook_recorded_it_first(
+    engine, kombo, control, people
+):
+    """Two tabs connect HRIS. The second tab's flow is recorded first; then the first
+    tab's integration arrives by its integration-created webhook, then by its token:
+    it is a second HRIS, refused and removed, though the portal already knew it."""
+    admin = people.acme_admin
+    first = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    second = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    first_token = complete_flow(control, first.link, tool="personio")
+    second_token = complete_flow(control, second.link, tool="hibob")
+    kept = await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
+    with Session(engine) as session:
+        duplicate_id = session.get(SandboxActivationToken, first_token).integration_id
+    created = {
+        "id": duplicate_id,
+        "tool": "personio",
+        "category": "HRIS",
+        "end_user": {"origin_id": admin.organisation_id, "creator_email": None},
+    }
+    ingest_event(
+        engine,
+        parse_event(
+            json.dumps({"id": "evt_dup", "type": "integration-created", "data": created}).encode()
+        ),
+    )
+
+    with pytest.raises(ConnectProblem) as refused:
+        await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
+
+    assert str(refused.value) == "HRIS is already connected."
+    live = [record for record in integrations(engine) if record.removed_at is None]
+    assert [record.kombo_integration_id for record in live] == [kept.kombo_integration_id]
+    [duplicate] = [r for r in integrations(engine) if r.kombo_integration_id == duplicate_id]
+    assert duplicate.removed_at is not None
+    assert sorted(attempt.outcome for attempt in attempts(engine)) == ["connected", "refused"]
+    with pytest.raises(KomboError):
+        await kombo.get_integration(duplicate_id)
