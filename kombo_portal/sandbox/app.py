@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from kombo_portal.db.transaction import transaction as database_transaction
 from kombo_portal.i18n import preferred_language
 from kombo_portal.sandbox import service
 from kombo_portal.sandbox.catalogue import (
@@ -76,9 +77,9 @@ def create_sandbox_app(
 
     @contextmanager
     def transaction() -> Iterator[Session]:
-        with Session(get_engine()) as session:
+        # The portal's: on SQLite a process's writers take turns, as there.
+        with database_transaction(get_engine()) as session:
             yield session
-            session.commit()
         on_webhook_enqueued()
 
     def authorised(request: Request) -> bool:
@@ -212,7 +213,7 @@ def create_sandbox_app(
         fields = body if isinstance(body, dict) else {}
         link_token = str(fields.get("link", "")).rsplit("token=", 1)[-1]
         try:
-            link = service.open_link(session, link_token)
+            link = service.open_link(session, link_token, to_complete=True)
             tool_id = fields.get("tool") or link.integration_tool or "sandbox"
             token = service.complete_flow(
                 session,
@@ -259,7 +260,7 @@ def create_sandbox_app(
         token = params.get("token", "")
         with transaction() as session:
             try:
-                link = service.open_link(session, token)
+                link = service.open_link(session, token, to_complete=method == "POST")
             except LinkUnavailable as unavailable:
                 stored = session.get(service.SandboxLink, token) if token else None
                 # A link it never made has no language: the browser's, as Kombo's page.

@@ -214,9 +214,13 @@ def _store_link(
     return link
 
 
-def open_link(session: Session, token: str, now: datetime | None = None) -> SandboxLink:
-    """The link behind a flow page, if it can still be used."""
-    link = session.get(SandboxLink, token) if token else None
+def open_link(
+    session: Session, token: str, now: datetime | None = None, *, to_complete: bool = False
+) -> SandboxLink:
+    """The link behind a flow page, if it can still be used. `to_complete`: locked
+    until the transaction ends, so a second submit of the same page (a double click,
+    two tabs) waits and then finds it used, instead of completing it twice."""
+    link = session.get(SandboxLink, token, with_for_update=to_complete) if token else None
     if link is None:
         raise LinkUnavailable("unknown")
     if link.completed_at is not None:
@@ -315,7 +319,8 @@ def exchange_activation_token(
 ) -> SandboxIntegration:
     """`GET /connect/integration-by-token/{token}`: once, within ten minutes."""
     now = now or utc_now()
-    stored = session.get(SandboxActivationToken, token)
+    # Locked: a second exchange at the same moment waits, then finds it used.
+    stored = session.get(SandboxActivationToken, token, with_for_update=True)
     if stored is None:
         raise input_invalid("The activation token is not valid.")
     if stored.used_at is not None:

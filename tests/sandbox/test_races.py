@@ -1,0 +1,76 @@
+"""The sandbox, like Kombo, makes one integration per Connect link and honours each
+activation token once, also when the same request comes twice at the same moment (a
+double click, two tabs): the second waits for the first, then finds it used."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlmodel import Session, select
+
+from kombo_portal.db.transaction import transaction
+from kombo_portal.sandbox import service
+from kombo_portal.sandbox.models import SandboxIntegration
+from tests.sandbox.conftest import complete_flow, link_token
+
+
+def twice_at_once(engine, first: Callable, second: Callable) -> list:
+    """`first` in a transaction kept open a moment while `second` runs in its own:
+    what each returned or raised."""
+    outcomes: list = []
+
+    def other() -> None:
+        try:
+            with transaction(engine) as session:
+                outcomes.append(second(session))
+        except Exception as error:
+            outcomes.append(error)
+
+    racing = threading.Thread(target=other)
+    with transaction(engine) as session:
+        outcomes.append(first(session))
+        racing.start()
+        time.sleep(0.5)  # the other request is under way while this one is open
+    racing.join(timeout=10)
+    return outcomes
+
+
+def test_a_flow_page_submitted_twice_at_once_connects_once(engine, control, sandbox_config):
+    token = link_token(control.post("/v1/connect/create-link", json=LINK).json()["data"]["link"])
+
+    def submit(session: Session):
+        link = service.open_link(session, token, to_complete=True)
+        return service.complete_flow(
+            session, link, tool_id="personio", password="pw", webhooks=sandbox_config.webhooks
+        )
+
+    first, second = twice_at_once(engine, submit, submit)
+
+    assert isinstance(first, service.SandboxActivationToken)
+    assert isinstance(second, service.LinkUnavailable) and second.reason == "used"
+    with Session(engine) as session:
+        assert len(session.exec(select(SandboxIntegration)).all()) == 1
+
+
+def test_an_activation_token_exchanged_twice_at_once_is_honoured_once(engine, control):
+    link = control.post("/v1/connect/create-link", json=LINK).json()["data"]["link"]
+    activation = complete_flow(control, link, tool="personio")
+
+    def exchange(session: Session):
+        return service.exchange_activation_token(session, activation)
+
+    first, second = twice_at_once(engine, exchange, exchange)
+
+    assert isinstance(first, SandboxIntegration)
+    assert isinstance(second, Exception)
+    assert "already been used" in str(second)
+
+
+LINK = {
+    "end_user_email": "admin@acme.test",
+    "end_user_organization_name": "Acme Inc.",
+    "end_user_origin_id": "org_1",
+    "integration_category": "HRIS",
+}
