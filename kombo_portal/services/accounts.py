@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, func, text
+from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, select
 
+from kombo_portal.db.locks import hold_lock
 from kombo_portal.db.models import (
     Organisation,
     Role,
@@ -81,6 +82,9 @@ def create_organisation(session: Session, name: str) -> Organisation:
         raise AccountError("the organisation name is empty")
     if len(name) > 200:
         raise AccountError("the organisation name is longer than 200 characters")
+    # Names are unique whatever their case ("Acme", "ACME"), which the database's
+    # unique constraint does not see: two at once take turns.
+    hold_lock(session, f"organisation-name:{name.lower()}")
     if find_organisation(session, name) is not None:
         raise AccountError(f"an organisation named {name!r} exists already")
     organisation = Organisation(name=name)
@@ -197,12 +201,7 @@ def _serialise_attempts(session: Session, email_key: str) -> None:
     PostgreSQL's READ COMMITTED, parallel guesses would otherwise all count the
     same failures and all be checked. SQLite's writers are serialised already.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(
-                key=f"sign-in:{email_key}"
-            )
-        )
+    hold_lock(session, f"sign-in:{email_key}")
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

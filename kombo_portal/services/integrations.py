@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, text, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from kombo_portal.db.locks import hold_lock
 from kombo_portal.db.models import (
     FlowFailure,
     Integration,
@@ -132,26 +133,14 @@ def lock_integration(session: Session, kombo_integration_id: str) -> None:
     Taken once per transaction: a webhook locks before it reads the record, and the
     functions it then calls lock again without another round trip.
     """
-    _hold_lock(session, f"integration:{kombo_integration_id}")
+    hold_lock(session, f"integration:{kombo_integration_id}")
 
 
 def lock_category(session: Session, organisation_id: str, category: str) -> None:
     """Hold the lock on an organisation's category until the transaction ends
     (PostgreSQL only): two flows finishing at once for the same category, in two
     tabs, are recorded one after the other, so the second sees the first."""
-    _hold_lock(session, f"category:{organisation_id}:{category}")
-
-
-def _hold_lock(session: Session, key: str) -> None:
-    # SQLite needs none: a process's writers take turns (db.transaction), and SQLite
-    # lets one writer at a time in.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    held = session.info.setdefault("held_locks", set())
-    if key in held:
-        return
-    session.exec(text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(key=key))
-    held.add(key)
+    hold_lock(session, f"category:{organisation_id}:{category}")
 
 
 def record_integration(
@@ -489,6 +478,5 @@ def _bump_versions_at_commit(session: Session) -> None:
 @sqlalchemy_event.listens_for(Session, "after_commit")
 @sqlalchemy_event.listens_for(Session, "after_rollback")
 def _forget_transaction_notes(session: Session) -> None:
-    # Locks end with the transaction, and a rolled-back change changed nothing.
-    session.info.pop("held_locks", None)
+    # Bumped at commit, and a rolled-back change changed nothing.
     session.info.pop("changed_organisations", None)

@@ -1,7 +1,5 @@
 """The routes that set and clear the HttpOnly session cookie."""
 
-import threading
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -27,6 +25,7 @@ from kombo_portal.services.sessions import (
     resolve_session,
     start_session,
 )
+from tests.support.concurrency import twice_at_once
 
 PAGE = "http://testserver"
 
@@ -84,22 +83,15 @@ def test_a_grant_brought_twice_at_once_starts_one_session(engine, people):
     """The second request waits for the first to finish with the grant, then finds
     it spent (not both reading it before either deleted it)."""
     token, secret_key = grant(engine), get_settings().secret_key
-    second: list = []
     sessions_before = session_count(engine)
 
-    def second_request() -> None:
-        with transaction(engine) as session:
-            second.append(redeem_grant(session, token, NONCE, secret_key))
+    def redeem(session):
+        return redeem_grant(session, token, NONCE, secret_key)
 
-    with transaction(engine) as session:
-        first = redeem_grant(session, token, NONCE, secret_key)
-        racing = threading.Thread(target=second_request)
-        racing.start()
-        time.sleep(0.5)  # the second request is under way while this one is open
-    racing.join(timeout=10)
+    first, second = twice_at_once(engine, redeem, redeem)
 
     assert first is not None
-    assert second == [None]
+    assert second is None
     assert session_count(engine) == sessions_before + 1
 
 

@@ -4,37 +4,12 @@ double click, two tabs): the second waits for the first, then finds it used."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-
 from sqlmodel import Session, select
 
-from kombo_portal.db.transaction import transaction
 from kombo_portal.sandbox import service
 from kombo_portal.sandbox.models import SandboxIntegration
 from tests.sandbox.conftest import complete_flow, link_token
-
-
-def twice_at_once(engine, first: Callable, second: Callable) -> list:
-    """`first` in a transaction kept open a moment while `second` runs in its own:
-    what each returned or raised."""
-    outcomes: list = []
-
-    def other() -> None:
-        try:
-            with transaction(engine) as session:
-                outcomes.append(second(session))
-        except Exception as error:
-            outcomes.append(error)
-
-    racing = threading.Thread(target=other)
-    with transaction(engine) as session:
-        outcomes.append(first(session))
-        racing.start()
-        time.sleep(0.5)  # the other request is under way while this one is open
-    racing.join(timeout=10)
-    return outcomes
+from tests.support.concurrency import twice_at_once
 
 
 def test_a_flow_page_submitted_twice_at_once_connects_once(engine, control, sandbox_config):

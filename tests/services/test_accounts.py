@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from kombo_portal.db.models import Role, SignInAttempt, User, utc_now
+from kombo_portal.db.models import Organisation, Role, SignInAttempt, User, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.services import accounts
 from kombo_portal.services.accounts import (
@@ -18,6 +18,7 @@ from kombo_portal.services.accounts import (
     create_user,
 )
 from tests.services.conftest import PASSWORD
+from tests.support.concurrency import twice_at_once
 
 
 def test_passwords_are_stored_as_argon2id_hashes(engine, people):
@@ -162,3 +163,19 @@ def test_parallel_guesses_get_no_more_password_checks_than_the_allowance(
     assert {result.key for result in by_password} == {SIGN_IN_REFUSED}
     with transaction(engine) as session:
         assert len(session.exec(select(SignInAttempt)).all()) == SIGN_IN_FAILURES_ALLOWED
+
+
+def test_two_organisations_named_alike_at_once_make_one(engine):
+    """ "Acme Two" and "ACME TWO" added at the same moment: the second waits for the
+    first and is refused (the database's unique constraint sees case)."""
+
+    def add(name: str):
+        return lambda session: create_organisation(session, name)
+
+    first, second = twice_at_once(engine, add("Acme Two"), add("ACME TWO"))
+
+    assert first.name == "Acme Two"
+    assert isinstance(second, AccountError)
+    assert "exists already" in str(second)
+    with transaction(engine) as session:
+        assert [o.name for o in session.exec(select(Organisation))] == ["Acme Two"]
