@@ -10,9 +10,10 @@ from sqlalchemy.engine import URL, make_url
 
 from kombo_portal.config import PROJECT_ROOT, get_settings
 
-# Requests' database work runs in the web server's thread pool (40 threads); most of
-# it holds a connection briefly, so half as many connections serve a burst.
-POSTGRESQL_POOL_SIZE = 20
+# Connections kept open per process: one for each of the portal's database threads
+# (db.threads), where requests' and events' database work runs, and a few for work
+# outside them (startup, the sandbox's routes in sandbox mode).
+POOL_SIZE = 20
 
 
 def normalise_database_url(url: str) -> URL:
@@ -42,7 +43,7 @@ def create_database_engine(url: str) -> Engine:
         # Connections kept open per process. Beyond these, each use opens and closes
         # one (a TCP and authentication handshake): with SQLAlchemy's default of 5,
         # 16 concurrent webhook deliveries spent 6 % of their time connecting.
-        pool_size=POSTGRESQL_POOL_SIZE,
+        pool_size=POOL_SIZE,
         # Database errors end up in logs: without the values (emails, webhook bodies).
         hide_parameters=True,
         connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
@@ -57,6 +58,10 @@ def _create_sqlite_engine(url: URL) -> Engine:
         # The web server hands requests to a thread pool; each thread gets its
         # own pooled connection, so sharing across threads is safe here.
         connect_args={"check_same_thread": False, "timeout": 15},
+        # As many kept as for PostgreSQL: with SQLAlchemy's default of 5, a page's
+        # events beyond 5 at once each opened a connection and configured it (10 %
+        # of the worker's busy time with 200 users), then closed it again.
+        pool_size=POOL_SIZE,
         hide_parameters=True,
     )
 

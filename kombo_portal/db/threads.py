@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-# At most this many transactions of a process at once; below the PostgreSQL pool's
+# At most this many transactions of a process at once; below the connection pool's
 # size (db.engine), so a thread never waits for a connection.
 DATABASE_THREADS = 16
 

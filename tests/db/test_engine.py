@@ -9,6 +9,7 @@ from kombo_portal.db.engine import (
     create_database_engine,
     normalise_database_url,
 )
+from kombo_portal.db.threads import DATABASE_THREADS
 
 
 def test_plain_postgresql_urls_use_psycopg_3():
@@ -59,3 +60,16 @@ def test_database_errors_do_not_carry_the_values_into_logs(database_url):
         engine.dispose()
 
     assert "ada@acme.test" not in str(caught.value)
+
+
+def test_every_database_thread_keeps_a_connection(engine):
+    """On either database, as many connections stay open as the portal has database
+    threads, so a busy moment does not open, configure and close new ones."""
+    held = [engine.connect() for _ in range(DATABASE_THREADS)]
+    opened = engine.pool.checkedout()
+    for connection in held:
+        connection.close()
+
+    assert opened == DATABASE_THREADS
+    assert engine.pool.checkedin() == DATABASE_THREADS
+    assert engine.pool.size() >= DATABASE_THREADS
