@@ -280,10 +280,13 @@ def _record_connection(
                 session, user.organisation_id, wanted, other_than=kombo_integration_id
             ):
                 finish_attempt(attempt, "refused", f"{wanted} already connected; removed duplicate")
+                attempt.kombo_integration_id = kombo_integration_id
                 session.add(attempt)
-                if existing is not None:
-                    # Its webhook recorded it: it goes, as the caller deletes it at Kombo.
-                    mark_removed(session, kombo_integration_id, known=existing)
+                # Recorded as removed, as the caller deletes it at Kombo: its webhook,
+                # before or after, then finds it removed and leaves it so, instead of
+                # making it a live second that would refuse the first in turn.
+                refused = existing or record_integration(session, facts)
+                mark_removed(session, kombo_integration_id, known=refused)
                 return None
         try:
             integration = record_integration(session, facts, connected_by_user_id=user.user_id)

@@ -250,9 +250,8 @@ async def test_two_tabs_connecting_the_same_category_end_with_one_integration(
         await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
 
     assert refused.value.message == "HRIS is already connected."
-    assert [record.kombo_integration_id for record in integrations(engine)] == [
-        kept.kombo_integration_id
-    ]
+    live = [record for record in integrations(engine) if record.removed_at is None]
+    assert [record.kombo_integration_id for record in live] == [kept.kombo_integration_id]
     hibob = control.get("/control/webhooks").json()["data"]["deliveries"]
     assert any(d["type"] == "integration-deleted" for d in hibob), "Kombo's duplicate removed"
 
@@ -356,7 +355,10 @@ async def test_two_tabs_finishing_the_same_category_at_once_record_one(
     refused = [outcome for outcome in outcomes if isinstance(outcome, ConnectProblem)]
     assert (len(recorded), len(refused)) == (1, 1), outcomes
     assert str(refused[0]) == "HRIS is already connected."
-    assert [record.id for record in integrations(engine)] == [recorded[0].id]
+    live = [record.id for record in integrations(engine) if record.removed_at is None]
+    assert live == [recorded[0].id]
+    # The refused one is kept as removed, so its webhook cannot bring it back live.
+    assert len(integrations(engine)) == 2
     assert sorted(attempt.outcome for attempt in attempts(engine)) == ["connected", "refused"]
 
 
@@ -372,20 +374,8 @@ async def test_a_flow_finishing_second_is_refused_even_when_its_webhook_recorded
     first_token = complete_flow(control, first.link, tool="personio")
     second_token = complete_flow(control, second.link, tool="hibob")
     kept = await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
-    with Session(engine) as session:
-        duplicate_id = session.get(SandboxActivationToken, first_token).integration_id
-    created = {
-        "id": duplicate_id,
-        "tool": "personio",
-        "category": "HRIS",
-        "end_user": {"origin_id": admin.organisation_id, "creator_email": None},
-    }
-    ingest_event(
-        engine,
-        parse_event(
-            json.dumps({"id": "evt_dup", "type": "integration-created", "data": created}).encode()
-        ),
-    )
+    duplicate_id = activation_integration_id(engine, first_token)
+    deliver_created(engine, duplicate_id, "personio", admin.organisation_id)
 
     with pytest.raises(ConnectProblem) as refused:
         await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
@@ -398,3 +388,46 @@ async def test_a_flow_finishing_second_is_refused_even_when_its_webhook_recorded
     assert sorted(attempt.outcome for attempt in attempts(engine)) == ["connected", "refused"]
     with pytest.raises(KomboError):
         await kombo.get_integration(duplicate_id)
+
+
+async def test_a_refused_flow_whose_webhook_comes_later_does_not_refuse_the_first_in_turn(
+    engine, kombo, control, people
+):
+    """Tab 2's integration is known (by its webhook) before tab 1's token is refused as
+    a second HRIS. Tab 1's webhook comes after that, and tab 2's token after it: tab 2
+    must still connect, not be refused because tab 1's came back as a live record."""
+    admin = people.acme_admin
+    first = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    second = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
+    first_token = complete_flow(control, first.link, tool="personio")
+    second_token = complete_flow(control, second.link, tool="hibob")
+    first_id, second_id = (
+        activation_integration_id(engine, token) for token in (first_token, second_token)
+    )
+    deliver_created(engine, second_id, "hibob", admin.organisation_id)
+
+    with pytest.raises(ConnectProblem):
+        await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
+    deliver_created(engine, first_id, "personio", admin.organisation_id)
+    kept = await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
+
+    assert kept.kombo_integration_id == second_id
+    live = [record.kombo_integration_id for record in integrations(engine) if not record.removed_at]
+    assert live == [second_id]
+    assert sorted(attempt.outcome for attempt in attempts(engine)) == ["connected", "refused"]
+
+
+def activation_integration_id(engine, token: str) -> str:
+    with Session(engine) as session:
+        return session.get(SandboxActivationToken, token).integration_id
+
+
+def deliver_created(engine, kombo_integration_id: str, tool: str, organisation_id: str) -> None:
+    data = {
+        "id": kombo_integration_id,
+        "tool": tool,
+        "category": "HRIS",
+        "end_user": {"origin_id": organisation_id, "creator_email": None},
+    }
+    body = {"id": f"evt_{kombo_integration_id}", "type": "integration-created", "data": data}
+    ingest_event(engine, parse_event(json.dumps(body).encode()))
