@@ -83,8 +83,9 @@ def text_in(language: str, value: object) -> str:
 
 def category_name(category: object) -> str:
     """How sentences and buttons name a Kombo category ("Connect HRIS", "Connect
-    assessment platform"): its catalogue name, translated with the sentence; a code
-    the catalogues do not know is shown as it is."""
+    Assessment platform"): its catalogue name, translated with the sentence; a code
+    the catalogues do not know is shown as it is. Messages place it where no word
+    must agree with it (French, Italian and Spanish genders differ by category)."""
     key = f"category.{category}.name"
     return TextKey(key) if key in catalogue(DEFAULT_LANGUAGE) else str(category)
 

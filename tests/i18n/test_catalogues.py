@@ -88,13 +88,20 @@ def test_a_category_is_named_in_the_sentences_language():
     assert translate("en", "action.connect", category=category_name("HRIS")) == "Connect HRIS"
     assert (
         translate("en", "action.connect", category=category_name("ASSESSMENT"))
-        == "Connect assessment platform"
+        == "Connect Assessment platform"
     )
     assert (
         translate("de", "action.connect_again", category=category_name("ASSESSMENT"))
         == "Assessment-Plattform erneut verbinden"
     )
     assert translate("fr", "action.connect", category=category_name("HRIS")) == "Connecter SIRH"
+    # Messages that name the category agree with it in every language.
+    assert translate("en", "problem.already_connected", category=category_name("ASSESSMENT")) == (
+        "Assessment platform is already connected."
+    )
+    assert translate("fr", "problem.already_connected", category=category_name("ASSESSMENT")) == (
+        "Une connexion existe déjà : plateforme d'évaluation."
+    )
     # A code no catalogue knows (and never a key by accident) is shown as it is.
     assert translate("en", "action.connect", category=category_name("PAYROLL")) == "Connect PAYROLL"
     assert translate("en", "action.connect", category=category_name("page.title")) == (

@@ -80,7 +80,7 @@ async def test_an_attempt_without_a_tool_names_its_category_in_the_readers_words
 
     entries, _ = log(engine, admin.organisation_id)
 
-    assert entries[0].what == "Cancelled connecting assessment platform"
+    assert entries[0].what == "Cancelled connecting Assessment platform"
     assert entries[0].what_in("de") == "Verbinden von Assessment-Plattform abgebrochen"
 
 

@@ -68,8 +68,8 @@ def test_a_category_without_an_acronym_is_named_in_words_on_its_button():
     card = view("ASSESSMENT")
     removed = view("ASSESSMENT", removed=integration(category="ASSESSMENT", removed_at=REMOVED_AT))
 
-    assert card["primary_label"] == "Connect assessment platform"
-    assert removed["primary_label"] == "Connect assessment platform again"
+    assert card["primary_label"] == "Connect Assessment platform"
+    assert removed["primary_label"] == "Connect Assessment platform again"
     assert view("ASSESSMENT", language="de")["primary_label"] == "Assessment-Plattform verbinden"
 
 
