@@ -11,8 +11,8 @@ from sqlalchemy.engine import URL, make_url
 from kombo_portal.config import PROJECT_ROOT, get_settings
 
 # Connections kept open per process: one for each of the portal's database threads
-# (db.threads), where requests' and events' database work runs, and a few for work
-# outside them (startup, the sandbox's routes in sandbox mode).
+# (db.threads), where requests', events' and the sandbox's database work runs, and a
+# few for work outside them (startup, migrations).
 POOL_SIZE = 20
 
 

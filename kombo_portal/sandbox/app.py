@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction as database_transaction
 from kombo_portal.i18n import preferred_language
 from kombo_portal.sandbox import service
@@ -115,7 +115,7 @@ def create_sandbox_app(
                     return handler(request, session, body)
 
             try:
-                data = await run_in_threadpool(run)
+                data = await in_database_thread(run)
             except SandboxError as error:
                 return _error(error.status, error.code, error.message)
             return JSONResponse({"status": "success", "data": data})
@@ -254,7 +254,7 @@ def create_sandbox_app(
             form = await request.form(max_fields=10, max_files=0)
             params = {key: str(value)[:500] for key, value in form.items()}
         browser_language = preferred_language(request.headers.get("accept-language"))
-        return await run_in_threadpool(render_flow, request.method, params, browser_language)
+        return await in_database_thread(render_flow, request.method, params, browser_language)
 
     def render_flow(method: str, params: dict[str, str], browser_language: str) -> Response:
         token = params.get("token", "")

@@ -84,8 +84,10 @@ def failed_since_connected(live: Integration | None, failure: FlowFailure | None
 def shown_state(resting: CardState, *, flow_open: bool, failed_since: bool = False) -> CardState:
     """What the card shows: CONNECTING while this page has a Connect flow open (or is
     getting its link) for it, whatever the database says, as the person is busy with
-    it; unless Kombo reported that attempt failed (`failed_since` the flow opened):
-    that news shows at once, as the person may try again in the same window."""
+    it; unless Kombo reported that a flow for a card with nothing connected failed
+    (`failed_since` the flow opened): that news shows at once, as the person may try
+    again in the same window. A failed reconnect shows once the window closes (the
+    window itself says so meanwhile), as a note on the still active card."""
     if flow_open and not (failed_since and resting is CardState.FAILED):
         return CardState.CONNECTING
     return resting

@@ -167,9 +167,7 @@ def card_view(
         "busy": "yes" if flow_open else "",
         # Secondary actions: whatever the primary one is not.
         "can_invite": "" if live else "yes",
-        "can_reconnect": "yes"
-        if live and primary not in (CardAction.RECONNECT, CardAction.TRY_AGAIN)
-        else "",
+        "can_reconnect": "yes" if live and primary is not CardAction.RECONNECT else "",
         "can_disable": "yes" if live and resting is not CardState.DISABLED else "",
         "log_url": facts["failure_log_url"] if resting is CardState.FAILED or noted_failure else "",
         "disconnect_title": t("dialog.disconnect.title", tool=tool) if live else "",
