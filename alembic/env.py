@@ -22,6 +22,13 @@ with engine.connect() as connection:
         target_metadata=all_tables(),
         # SQLite cannot ALTER most things in place; batch mode rebuilds tables.
         render_as_batch=connection.dialect.name == "sqlite",
+        # All migrations in one transaction on SQLite too (alembic's default there is
+        # one per migration). Its write lock is taken as the transaction begins (BEGIN
+        # IMMEDIATE, see db.engine), before alembic reads the current revision, so
+        # instances starting together take turns: between two per-migration
+        # transactions another one could read the old revision and apply the same
+        # migration again.
+        transactional_ddl=True,
         compare_type=True,
     )
     with context.begin_transaction():

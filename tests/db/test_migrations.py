@@ -4,7 +4,7 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from kombo_portal.config import PROJECT_ROOT
 from kombo_portal.db.engine import create_database_engine
@@ -54,3 +54,27 @@ def test_instances_starting_together_migrate_once_and_all_start(database_url):
             assert is_at_head(connection)
     finally:
         engine.dispose()
+
+
+def test_an_upgrade_is_one_transaction_that_locks_before_it_reads_the_revision(empty_engine):
+    """How instances starting together take turns: one transaction for all migrations,
+    whose lock comes first (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
+    With a transaction per migration, another instance could read the revision between
+    two of them and apply the same migration again (a CI run failed on "duplicate
+    column name" that way)."""
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        seen.append(statement.strip().split()[0].upper())
+
+    event.listen(empty_engine, "before_cursor_execute", note)
+    event.listen(empty_engine, "commit", lambda _connection: seen.append("COMMIT"))
+    try:
+        upgrade_to_head(empty_engine)
+    finally:
+        event.remove(empty_engine, "before_cursor_execute", note)
+
+    assert seen.count("COMMIT") == 1
+    assert seen[-1] == "COMMIT"
+    first = "BEGIN" if empty_engine.dialect.name == "sqlite" else "SELECT"
+    assert seen[0] == first, seen[:3]  # BEGIN IMMEDIATE, or the advisory lock
