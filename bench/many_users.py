@@ -588,7 +588,7 @@ def on_postgres(users: int, spread: float, result: ScenarioResult) -> None:
         finally:
             app.stop()
     shutil.rmtree(work_dir, ignore_errors=True)
-    solo = {step: statistics.median(step_values(alone.runs, step)) for step, _ in STEPS}
+    solo = solo_medians(alone)
     for load, label in ((paced, f"starting over {spread:.0f} s"), (burst, "starting at once")):
         succeeded = len(load.ok_runs())
         result.figures.append(
@@ -610,12 +610,7 @@ def on_postgres(users: int, spread: float, result: ScenarioResult) -> None:
                     baseline=solo[step],
                 )
             )
-        failures = Counter(r.failure for r in load.runs if not r.ok)
-        if failures:
-            result.notes.append(
-                f"Failures (PostgreSQL, {label}): "
-                + "; ".join(f"{count} x {reason}" for reason, count in failures.items())
-            )
+        result.notes += failure_notes(load, f"PostgreSQL, {label}")
     result.notes.append(
         "PostgreSQL: the same server on a fresh schema of the benchmark's database, without "
         f"the profiler; {users} users starting over {spread:.0f} s took "
@@ -673,7 +668,7 @@ def figures(
         ),
     )
     add = result.figures.append
-    solo = {step: statistics.median(step_values(alone.runs, step)) for step, _ in STEPS}
+    solo = solo_medians(alone)
     for load, label in ((paced, f"starting over {spread:.0f} s"), (burst, "starting at once")):
         succeeded = len(load.ok_runs())
         add(
@@ -747,13 +742,22 @@ def figures(
         f"{after.cpu_seconds - before.cpu_seconds:.1f} s).",
     ]
     for load, name in ((paced, "paced"), (burst, "burst")):
-        failures = Counter(r.failure for r in load.runs if not r.ok)
-        if failures:
-            result.notes.append(
-                f"Failures ({name}): "
-                + "; ".join(f"{count} x {reason}" for reason, count in failures.items())
-            )
+        result.notes += failure_notes(load, name)
     return result
+
+
+def solo_medians(alone: LoadRun) -> dict[str, float]:
+    """Each step's median for a user alone: the baseline of the load's figures."""
+    return {step: statistics.median(step_values(alone.runs, step)) for step, _ in STEPS}
+
+
+def failure_notes(load: LoadRun, name: str) -> list[str]:
+    """Why users of a load failed, counted by reason (none: no note)."""
+    failures = Counter(r.failure for r in load.runs if not r.ok)
+    if not failures:
+        return []
+    reasons = "; ".join(f"{count} x {reason}" for reason, count in failures.items())
+    return [f"Failures ({name}): {reasons}"]
 
 
 def biggest_cost(

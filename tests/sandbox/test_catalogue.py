@@ -3,8 +3,8 @@ the same blanks to fill, for every category."""
 
 import pytest
 
-from kombo_portal.i18n import placeholders
 from kombo_portal.sandbox.catalogue import CATEGORIES, CATEGORY_NAMES, LANGUAGES, TEXTS
+from tests.i18n.consistency import assert_says_what_english_says
 
 OTHER_LANGUAGES = [language for language in LANGUAGES if language != "en"]
 
@@ -15,15 +15,7 @@ def test_every_language_has_texts_and_category_names():
 
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_every_language_has_the_same_keys_and_blanks_as_english(language):
-    english, other = TEXTS["en"], TEXTS[language]
-
-    assert set(other) == set(english)
-    assert {
-        key: (placeholders(english[key]), placeholders(other[key]))
-        for key in english
-        if placeholders(english[key]) != placeholders(other[key])
-    } == {}
-    assert all(text.strip() for text in other.values()), "an empty text"
+    assert_says_what_english_says(TEXTS["en"], TEXTS[language])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
