@@ -37,6 +37,16 @@ export function KomboConnect({
       if (frameTitle) frame.title = frameTitle;
       if (!host) releasePage.current = makeOthersInert(frame);
       frame.focus();
+      // Again once the flow's page is in: focus given to the frame while it was still
+      // loading does not always reach the page that loads into it (a keyboard user
+      // was then left with nothing focused inside the flow).
+      frame.addEventListener(
+        "load",
+        () => {
+          if (document.activeElement !== frame) frame.focus();
+        },
+        { once: true },
+      );
     }
     const closed = () => {
       releasePage.current?.();
