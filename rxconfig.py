@@ -22,11 +22,12 @@ os.environ.setdefault(
 
 config = rx.Config(
     app_name="kombo_portal",
-    db_url=settings.database_url,
-    redis_url=settings.redis_url,
+    db_url=settings.infrastructure.database_url,
+    redis_url=settings.infrastructure.redis_url,
     # From .env too (Reflex itself reads only the environment); default: any origin.
     cors_allowed_origins=[
-        origin.strip() for origin in (settings.cors_allowed_origins or "*").split(",")
+        origin.strip()
+        for origin in (settings.infrastructure.cors_allowed_origins or "*").split(",")
     ],
     telemetry_enabled=False,
     show_built_with_reflex=False,
@@ -34,7 +35,7 @@ config = rx.Config(
     # browser's preference until the visitor picks one with the page's toggle.
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color=settings.accent_color, radius="medium")
+            theme=rx.theme(accent_color=settings.branding.accent_color, radius="medium")
         )
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

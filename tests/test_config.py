@@ -8,11 +8,13 @@ from kombo_portal.config import (
     PROJECT_ROOT,
     SANDBOX_SECRET_KEY,
     SANDBOX_WEBHOOK_SECRET,
-    IntegrationCategory,
     Settings,
     SettingsError,
     env_file_path,
+    production_problems,
+    production_warnings,
 )
+from kombo_portal.kombo.models import IntegrationCategory
 
 REAL_MODE = {
     "KOMBO_API_KEY": "ks_prod_abcdef",
@@ -29,19 +31,19 @@ def test_defaults_run_in_sandbox_mode_with_sqlite():
     settings = settings_from()
 
     assert settings.sandbox_mode
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert settings.redis_url is None
-    assert settings.portal_categories == (IntegrationCategory.HRIS, IntegrationCategory.ATS)
-    assert settings.webhook_secrets == (SANDBOX_WEBHOOK_SECRET,)
-    assert settings.kombo_api_base_url == "https://api.kombo.dev/v1"
+    assert settings.infrastructure.database_url == DEFAULT_DATABASE_URL
+    assert settings.infrastructure.redis_url is None
+    assert settings.connect.categories == (IntegrationCategory.HRIS, IntegrationCategory.ATS)
+    assert settings.kombo.webhook_secrets == (SANDBOX_WEBHOOK_SECRET,)
+    assert settings.kombo.api_base_url == "https://api.kombo.dev/v1"
 
 
 def test_blank_values_mean_the_default():
     settings = settings_from(KOMBO_API_KEY="", REFLEX_DB_URL=" ", REFLEX_REDIS_URL="")
 
     assert settings.sandbox_mode
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert settings.redis_url is None
+    assert settings.infrastructure.database_url == DEFAULT_DATABASE_URL
+    assert settings.infrastructure.redis_url is None
 
 
 @pytest.mark.parametrize(
@@ -53,21 +55,21 @@ def test_blank_values_mean_the_default():
     ],
 )
 def test_region_chooses_the_kombo_base_url(region, base_url):
-    assert settings_from(KOMBO_REGION=region).kombo_api_base_url == base_url
+    assert settings_from(KOMBO_REGION=region).kombo.api_base_url == base_url
 
 
 def test_explicit_base_url_wins_over_region():
     settings = settings_from(KOMBO_REGION="us", KOMBO_API_BASE_URL="http://127.0.0.1:9000/v1/")
 
-    assert settings.kombo_api_base_url == "http://127.0.0.1:9000/v1"
+    assert settings.kombo.api_base_url == "http://127.0.0.1:9000/v1"
 
 
 def test_real_mode_with_all_secrets_is_valid():
     settings = settings_from(**REAL_MODE, KOMBO_WEBHOOK_SECRET_PREVIOUS="whsec_old")
 
     assert not settings.sandbox_mode
-    assert settings.webhook_secrets == ("whsec_real", "whsec_old")
-    assert settings.secret_key == "k" * 40
+    assert settings.kombo.webhook_secrets == ("whsec_real", "whsec_old")
+    assert settings.security.secret_key == "k" * 40
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_invalid_settings_fail_with_one_line_naming_the_variable(environ, expect
 def test_categories_are_case_insensitive_and_trimmed():
     settings = settings_from(PORTAL_CATEGORIES=" ats , lms")
 
-    assert settings.portal_categories == (IntegrationCategory.ATS, IntegrationCategory.LMS)
+    assert settings.connect.categories == (IntegrationCategory.ATS, IntegrationCategory.LMS)
 
 
 def test_secrets_and_urls_with_passwords_never_appear_in_the_repr():
@@ -133,7 +135,40 @@ def test_lower_case_variables_are_not_settings():
     settings = settings_from(kombo_api_key="ks_prod_x", db_url="postgresql://u@h/d")
 
     assert settings.sandbox_mode
-    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.infrastructure.database_url == DEFAULT_DATABASE_URL
+
+
+def test_a_given_mapping_is_read_instead_of_the_process_environment(monkeypatch):
+    monkeypatch.setenv("KOMBO_API_KEY", "ks_prod_from_the_process")
+    monkeypatch.setenv("PORTAL_PRODUCT_NAME", "From the process")
+
+    settings = settings_from(PORTAL_CATEGORIES="ATS")
+
+    assert settings.sandbox_mode
+    assert settings.branding.product_name == "Kombo Portal"
+    assert settings.connect.categories == (IntegrationCategory.ATS,)
+
+
+@pytest.mark.parametrize(
+    ("environ", "secure"),
+    [
+        ({}, False),
+        ({"PORTAL_COOKIE_SECURE": "1"}, True),
+        (REAL_MODE, True),
+        ({**REAL_MODE, "PORTAL_COOKIE_SECURE": " "}, True),
+        ({**REAL_MODE, "PORTAL_COOKIE_SECURE": "0"}, False),
+    ],
+)
+def test_cookies_are_secure_by_default_in_real_mode_only(environ, secure):
+    assert settings_from(**environ).security.cookie_secure is secure
+
+
+def test_the_sandbox_signs_with_its_published_secrets_and_real_mode_with_its_own():
+    sandbox, real = settings_from(), settings_from(**REAL_MODE)
+
+    assert sandbox.security.secret_key == SANDBOX_SECRET_KEY
+    assert real.security.secret_key == REAL_MODE["PORTAL_SECRET_KEY"]
+    assert real.kombo.webhook_secrets == (REAL_MODE["KOMBO_WEBHOOK_SECRET"],)
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path: Path):
@@ -142,8 +177,8 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path):
 
     settings = Settings.from_environment({"KOMBO_REGION": "ca"}, env_file=env_file)
 
-    assert settings.kombo_region == "ca"
-    assert settings.portal_categories == (IntegrationCategory.ATS,)
+    assert settings.kombo.region == "ca"
+    assert settings.connect.categories == (IntegrationCategory.ATS,)
 
 
 def test_env_file_path_is_chosen_by_portal_env_file(tmp_path: Path):
@@ -166,19 +201,19 @@ PRODUCTION = {
 def test_production_settings_have_no_problems_and_no_warnings():
     settings = settings_from(**PRODUCTION)
 
-    assert settings.production_problems() == []
-    assert settings.production_warnings() == []
+    assert production_problems(settings) == []
+    assert production_warnings(settings) == []
 
 
 def test_sandbox_mode_is_refused_for_production_unless_a_demo_is_meant():
-    problems = settings_from().production_problems()
+    problems = production_problems(settings_from())
     demo = settings_from(PORTAL_DEMO="1")
 
     assert len(problems) == 1
     assert problems[0].startswith("KOMBO_API_KEY: not set")
     assert "PORTAL_DEMO=1" in problems[0]
-    assert demo.production_problems() == []
-    assert demo.production_warnings() == []
+    assert production_problems(demo) == []
+    assert production_warnings(demo) == []
 
 
 @pytest.mark.parametrize(
@@ -207,7 +242,7 @@ def test_sandbox_mode_is_refused_for_production_unless_a_demo_is_meant():
     ],
 )
 def test_insecure_production_settings_are_named_in_one_line(environ, expected_problem):
-    problems = settings_from(**{**PRODUCTION, **environ}).production_problems()
+    problems = production_problems(settings_from(**{**PRODUCTION, **environ}))
 
     assert len(problems) == 1
     assert problems[0].startswith(expected_problem)
@@ -217,36 +252,36 @@ def test_insecure_production_settings_are_named_in_one_line(environ, expected_pr
 def test_ten_different_characters_make_a_key_long_enough_to_pass():
     settings = settings_from(**{**PRODUCTION, "PORTAL_SECRET_KEY": "abcdefghij" * 4})
 
-    assert settings.production_problems() == []
+    assert production_problems(settings) == []
 
 
 def test_the_current_webhook_secret_again_as_the_previous_one_is_harmless():
     secret = PRODUCTION["KOMBO_WEBHOOK_SECRET"]
     settings = settings_from(**PRODUCTION, KOMBO_WEBHOOK_SECRET_PREVIOUS=secret)
 
-    assert settings.production_problems() == []
+    assert production_problems(settings) == []
 
 
 def test_cookies_without_secure_are_a_warning_not_a_refusal():
     settings = settings_from(**PRODUCTION, PORTAL_COOKIE_SECURE="0")
 
-    assert settings.production_problems() == []
-    assert len(settings.production_warnings()) == 1
-    assert settings.production_warnings()[0].startswith("PORTAL_COOKIE_SECURE: is 0")
+    assert production_problems(settings) == []
+    assert len(production_warnings(settings)) == 1
+    assert production_warnings(settings)[0].startswith("PORTAL_COOKIE_SECURE: is 0")
 
 
 @pytest.mark.parametrize("origins", ["", "*"])
 def test_a_websocket_open_to_every_origin_is_a_warning(origins: str):
     settings = settings_from(**{**PRODUCTION, "REFLEX_CORS_ALLOWED_ORIGINS": origins})
 
-    assert settings.production_problems() == []
-    assert [w.split(":")[0] for w in settings.production_warnings()] == [
+    assert production_problems(settings) == []
+    assert [w.split(":")[0] for w in production_warnings(settings)] == [
         "REFLEX_CORS_ALLOWED_ORIGINS"
     ]
 
 
 def test_portal_demo_with_a_real_key_is_a_warning_that_it_is_ignored():
-    warnings = settings_from(**PRODUCTION, PORTAL_DEMO="1").production_warnings()
+    warnings = production_warnings(settings_from(**PRODUCTION, PORTAL_DEMO="1"))
 
     assert warnings == ["PORTAL_DEMO: ignored, because KOMBO_API_KEY is set"]
 
@@ -263,7 +298,7 @@ def test_every_secret_key_the_docs_show_is_refused_for_production():
     } | {SANDBOX_SECRET_KEY}
 
     for key in shown:
-        problems = settings_from(**{**PRODUCTION, "PORTAL_SECRET_KEY": key}).production_problems()
+        problems = production_problems(settings_from(**{**PRODUCTION, "PORTAL_SECRET_KEY": key}))
         assert problems and problems[0].startswith("PORTAL_SECRET_KEY: "), key
 
 
@@ -271,8 +306,8 @@ def test_env_example_copied_to_env_is_valid_and_is_sandbox_mode():
     settings = Settings.from_environment({}, env_file=PROJECT_ROOT / ".env.example")
 
     assert settings.sandbox_mode
-    assert settings.cookie_secure is False
-    assert settings.demo is False
+    assert settings.security.cookie_secure is False
+    assert settings.sandbox.demo is False
 
 
 def test_an_empty_line_means_the_default_for_every_kind_of_setting():
@@ -291,9 +326,9 @@ def test_an_empty_line_means_the_default_for_every_kind_of_setting():
 def test_branding_defaults_to_the_portals_own():
     settings = settings_from(PORTAL_PRODUCT_NAME=" ", PORTAL_LOGO_URL="", PORTAL_ACCENT_COLOR="")
 
-    assert settings.product_name == "Kombo Portal"
-    assert settings.logo_url == "/favicon.svg"
-    assert settings.accent_color == "indigo"
+    assert settings.branding.product_name == "Kombo Portal"
+    assert settings.branding.logo_url == "/favicon.svg"
+    assert settings.branding.accent_color == "indigo"
 
 
 def test_branding_takes_a_name_an_https_or_asset_logo_and_a_radix_accent():
@@ -303,10 +338,10 @@ def test_branding_takes_a_name_an_https_or_asset_logo_and_a_radix_accent():
         PORTAL_ACCENT_COLOR="Violet",
     )
 
-    assert settings.product_name == "Acme HR"
-    assert settings.logo_url == "https://cdn.acme.example/logo.svg"
-    assert settings.accent_color == "violet"
-    assert settings_from(PORTAL_LOGO_URL="/favicon.svg").logo_url == "/favicon.svg"
+    assert settings.branding.product_name == "Acme HR"
+    assert settings.branding.logo_url == "https://cdn.acme.example/logo.svg"
+    assert settings.branding.accent_color == "violet"
+    assert settings_from(PORTAL_LOGO_URL="/favicon.svg").branding.logo_url == "/favicon.svg"
 
 
 @pytest.mark.parametrize(
@@ -327,9 +362,9 @@ def test_bad_branding_stops_the_app_naming_the_variable(name, value, message):
 
 
 def test_an_accent_whose_buttons_lack_contrast_is_a_production_warning():
-    assert settings_from(**PRODUCTION, PORTAL_ACCENT_COLOR="iris").production_warnings() == []
+    assert production_warnings(settings_from(**PRODUCTION, PORTAL_ACCENT_COLOR="iris")) == []
 
-    warnings = settings_from(**PRODUCTION, PORTAL_ACCENT_COLOR="orange").production_warnings()
+    warnings = production_warnings(settings_from(**PRODUCTION, PORTAL_ACCENT_COLOR="orange"))
 
     assert len(warnings) == 1
     assert warnings[0].startswith("PORTAL_ACCENT_COLOR: orange gives buttons")

@@ -1,0 +1,122 @@
+"""The whole configuration: one model per concern, all read from the same flat
+environment and `.env`, and the rules that span concerns.
+
+Invalid settings stop the process at start-up with one line that names the
+variable, rather than failing later in a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from kombo_portal.config.branding import BrandingSettings
+from kombo_portal.config.connect import ConnectSettings
+from kombo_portal.config.environment import env_file_path, read_variables
+from kombo_portal.config.infrastructure import InfrastructureSettings
+from kombo_portal.config.kombo import KomboSettings
+from kombo_portal.config.logs import LoggingSettings
+from kombo_portal.config.sandbox import SandboxSettings
+from kombo_portal.config.security import SecuritySettings
+from kombo_portal.config.values import is_blank
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message is one line naming the variable."""
+
+
+class Settings(BaseModel):
+    """Every concern's settings, each read from all the variables.
+
+    Without a KOMBO_API_KEY the portal runs in sandbox mode, with its local Kombo
+    sandbox and published development secrets; with one, in real mode.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    # Validated in this order: `security` takes its mode's defaults from `kombo`.
+    kombo: KomboSettings
+    connect: ConnectSettings
+    security: SecuritySettings
+    sandbox: SandboxSettings
+    infrastructure: InfrastructureSettings
+    logging: LoggingSettings
+    branding: BrandingSettings
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No Kombo API key: the portal talks to its built-in local Kombo sandbox."""
+        return self.kombo.api_key is None
+
+    # -- The rules across concerns: what real mode (KOMBO_API_KEY set) changes ----------
+
+    @field_validator("security", mode="before")
+    @classmethod
+    def _real_mode_serves_secure_cookies(cls, variables: object, info: ValidationInfo) -> object:
+        # Unless PORTAL_COOKIE_SECURE says otherwise: real mode is served over TLS,
+        # sandbox mode (a developer's machine) usually is not.
+        kombo = info.data.get("kombo")
+        if not (isinstance(variables, Mapping) and isinstance(kombo, KomboSettings)):
+            return variables
+        chosen = variables.get("PORTAL_COOKIE_SECURE")
+        if kombo.api_key is not None and (chosen is None or is_blank(chosen)):
+            return {**variables, "PORTAL_COOKIE_SECURE": True}
+        return variables
+
+    @model_validator(mode="after")
+    def _real_mode_needs_real_secrets(self) -> Self:
+        # Sandbox mode signs with the sandbox's published values; real mode must not.
+        if self.sandbox_mode:
+            return self
+        if self.kombo.webhook_secret is None:
+            raise ValueError(
+                "KOMBO_WEBHOOK_SECRET: required when KOMBO_API_KEY is set "
+                "(copy it from Kombo's dashboard, Webhooks)"
+            )
+        # Not given, the key is the sandbox's published one.
+        if "secret_key" not in self.security.model_fields_set:
+            raise ValueError("PORTAL_SECRET_KEY: required when KOMBO_API_KEY is set")
+        return self
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Settings:
+        """Read settings from `env_file` overlaid by `environ` (the process wins over the file).
+
+        `environ` defaults to os.environ. Raises SettingsError with a one-line message
+        naming the variable.
+        """
+        variables = read_variables(environ, env_file)
+        try:
+            return cls.model_validate({concern: variables for concern in cls.model_fields})
+        except ValidationError as error:
+            raise SettingsError(_one_line(error)) from None
+
+
+def _one_line(error: ValidationError) -> str:
+    """The first error as `VARIABLE: what is wrong`."""
+    first = error.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    # (concern, variable, item...) for a value's own error; the checks name their variable.
+    location = [str(part) for part in first["loc"][1:] if not isinstance(part, int)]
+    if location and not message.split(":", 1)[0].isupper():
+        return f"{location[0]}: {message}"
+    return message
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment and the `.env` file."""
+    return Settings.from_environment(env_file=env_file_path())
