@@ -1,40 +1,42 @@
-"""Alembic environment: migrates the engine handed over by kombo_portal.db.migrations,
-or the configured REFLEX_DB_URL when run as `alembic upgrade head`."""
+"""Alembic environment: migrates on the connection kombo_portal.db.migrations hands
+over (in its transaction, already locked), or on the configured REFLEX_DB_URL when
+run as `alembic upgrade heads` (both branches) or `alembic upgrade portal@head`.
+
+The target metadata (what autogenerate compares with) is the portal's tables,
+unless whoever runs alembic gives another in config.attributes["target_metadata"]
+(the sandbox's, kombo_portal.sandbox.models.SANDBOX_METADATA, for a revision on
+the `sandbox` branch). A new revision names its branch: `alembic revision -m ...
+--head portal@head`, or `--head sandbox@head` for the sandbox's.
+"""
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Connection
 
 from kombo_portal.db.engine import get_engine
-from kombo_portal.db.metadata import all_tables
+from kombo_portal.db.metadata import portal_tables
+from kombo_portal.db.migrations import take_migration_lock
 
-engine = context.config.attributes.get("engine") or get_engine()
-
-# Instances starting together on one PostgreSQL database take turns: the first
-# migrates, the others then find the schema at head and change nothing. The lock
-# belongs to the migration's transaction, so it ends with it, whatever happens
-# (a pooled or proxied connection keeps no lock behind).
-MIGRATION_LOCK_KEY = 0x6B6F6D626F  # "kombo"
+config = context.config
 
 
-with engine.connect() as connection:
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=all_tables(),
+        target_metadata=config.attributes.get("target_metadata") or portal_tables(),
         # SQLite cannot ALTER most things in place; batch mode rebuilds tables.
         render_as_batch=connection.dialect.name == "sqlite",
-        # All migrations in one transaction on SQLite too (alembic's default there is
-        # one per migration). Its write lock is taken as the transaction begins (BEGIN
-        # IMMEDIATE, see db.engine), before alembic reads the current revision, so
-        # instances starting together take turns: between two per-migration
-        # transactions another one could read the old revision and apply the same
-        # migration again.
         transactional_ddl=True,
         compare_type=True,
     )
+    # Inside the caller's transaction, alembic begins none of its own: all the
+    # migrations of a run commit together.
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            # Before alembic reads the current revision, so a waiter reads it after.
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
         context.run_migrations()
+
+
+if (handed_over := config.attributes.get("connection")) is not None:
+    run_migrations(handed_over)
+else:
+    with get_engine().connect() as connection, connection.begin():
+        take_migration_lock(connection)
+        run_migrations(connection)

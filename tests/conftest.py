@@ -14,10 +14,10 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import Engine
 
+from harness.postgres import postgres_schema_url
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.migrations import upgrade_to_head
 from tests.support.accounts import people  # noqa: F401  (a fixture for every test)
-from tests.support.postgres import postgres_schema_url
 
 # The suite decides its own settings: a developer's .env must not leak into it
 # (subprocesses started by tests inherit this too).
@@ -62,6 +62,7 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def engine(empty_engine: Engine) -> Engine:
-    """An engine on an isolated database migrated to the latest schema."""
-    upgrade_to_head(empty_engine)
+    """An engine on an isolated database migrated to the latest schema (the suite runs
+    in sandbox mode: the sandbox's tables included)."""
+    upgrade_to_head(empty_engine, sandbox=True)
     return empty_engine

@@ -12,7 +12,8 @@ from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
+# The portal's branch; the sandbox's tables have a branch of their own ("sandbox").
+branch_labels: str | Sequence[str] | None = ("portal",)
 depends_on: str | Sequence[str] | None = None
 
 

@@ -1,4 +1,10 @@
-"""sandbox tables
+"""sandbox tables (moved to the sandbox's own migrations)
+
+The sandbox's tables are now made by its own alembic branch
+(kombo_portal/sandbox/migrations), and only in a sandbox-mode database. This
+revision stays so databases already past it keep their history; it changes
+nothing. Where it once made the tables, a sandbox-mode upgrade adopts them with
+their rows and a real-mode upgrade drops them (kombo_portal.db.migrations).
 
 Revision ID: 0002
 Revises: 0001
@@ -7,9 +13,6 @@ Create Date: 2026-11-29
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -17,75 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "sandbox_activation_token",
-        sa.Column("token", sa.String(length=64), nullable=False),
-        sa.Column("integration_id", sa.String(length=100), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("token", name=op.f("pk_sandbox_activation_token")),
-    )
-    op.create_table(
-        "sandbox_integration",
-        sa.Column("id", sa.String(length=100), nullable=False),
-        sa.Column("tool", sa.String(length=64), nullable=False),
-        sa.Column("category", sa.String(length=16), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("setup_status", sa.String(length=32), nullable=False),
-        sa.Column("qa_status", sa.String(length=16), nullable=False),
-        sa.Column("end_user_email", sa.String(length=320), nullable=True),
-        sa.Column("end_user_organization_name", sa.String(length=500), nullable=False),
-        sa.Column("end_user_origin_id", sa.String(length=500), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_integration")),
-    )
-    op.create_table(
-        "sandbox_link",
-        sa.Column("token", sa.String(length=64), nullable=False),
-        sa.Column("purpose", sa.String(length=16), nullable=False),
-        sa.Column("link_type", sa.String(length=16), nullable=False),
-        sa.Column("category", sa.String(length=16), nullable=False),
-        sa.Column("integration_tool", sa.String(length=64), nullable=True),
-        sa.Column("language", sa.String(length=2), nullable=False),
-        sa.Column("end_user_email", sa.String(length=320), nullable=False),
-        sa.Column("end_user_organization_name", sa.String(length=500), nullable=False),
-        sa.Column("end_user_origin_id", sa.String(length=500), nullable=True),
-        sa.Column("integration_id", sa.String(length=100), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("token", name=op.f("pk_sandbox_link")),
-    )
-    op.create_table(
-        "sandbox_webhook_delivery",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=64), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("target_url", sa.String(length=2000), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_status", sa.Integer(), nullable=True),
-        sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_webhook_delivery")),
-    )
-    op.create_index(
-        op.f("ix_sandbox_webhook_delivery_event_id"), "sandbox_webhook_delivery", ["event_id"]
-    )
-    op.create_index(
-        op.f("ix_sandbox_webhook_delivery_next_attempt_at"),
-        "sandbox_webhook_delivery",
-        ["next_attempt_at"],
-    )
+    pass
 
 
 def downgrade() -> None:
-    op.drop_table("sandbox_webhook_delivery")
-    op.drop_table("sandbox_link")
-    op.drop_table("sandbox_integration")
-    op.drop_table("sandbox_activation_token")
+    pass

@@ -94,17 +94,18 @@ class DatabaseNotMigrated(RuntimeError):
     """The database answers but its schema is not the one this code expects."""
 
 
-def check_database(engine: Engine) -> None:
-    """Raise if the database does not answer, or DatabaseNotMigrated if it is behind."""
+def check_database(engine: Engine, *, sandbox: bool) -> None:
+    """Raise if the database does not answer, or DatabaseNotMigrated if its schema is
+    not the one of the mode (`sandbox`: with the sandbox's tables)."""
     from kombo_portal.db.migrations import is_at_head
 
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-        if not is_at_head(connection):
+        if not is_at_head(connection, sandbox=sandbox):
             raise DatabaseNotMigrated("run `python -m kombo_portal migrate`")
 
 
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     """The process's engine for the configured database."""
-    return create_database_engine(get_settings().database_url)
+    return create_database_engine(get_settings().infrastructure.database_url)

@@ -1,12 +1,11 @@
-"""Every table the migrations manage, gathered on one metadata object."""
+"""The portal's tables, gathered on one metadata object (the sandbox's have their own)."""
 
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 
-def all_tables() -> MetaData:
-    # Importing the modules registers their tables on SQLModel.metadata.
-    import kombo_portal.db.models
-    import kombo_portal.sandbox.models  # noqa: F401
+def portal_tables() -> MetaData:
+    # Importing the module registers its tables on SQLModel.metadata.
+    import kombo_portal.db.models  # noqa: F401
 
     return SQLModel.metadata

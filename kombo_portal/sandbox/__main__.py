@@ -26,11 +26,11 @@ from kombo_portal.config import (
     SettingsError,
 )
 from kombo_portal.db.engine import create_database_engine
-from kombo_portal.db.migrations import upgrade_to_head
+from kombo_portal.db.migrations import upgrade_sandbox_schema
 from kombo_portal.logs import RequestIdMiddleware, configure_logging, url_passwords
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import MAX_RETRY_WAIT, WebhookDeliverer
-from kombo_portal.sandbox.service import WebhookSettings
+from kombo_portal.sandbox.outbox import WebhookSettings
 
 LOG_VARIABLES = ("PORTAL_LOG_FORMAT", "PORTAL_LOG_LEVEL")
 
@@ -78,7 +78,8 @@ def _seconds(value: str) -> float:
 
 def create_standalone_app(args: argparse.Namespace) -> Starlette:
     engine = create_database_engine(args.database_url)
-    upgrade_to_head(engine)
+    # A database of its own: the sandbox's tables only.
+    upgrade_sandbox_schema(engine)
     deliverer = WebhookDeliverer(
         engine, args.webhook_secret, max_retry_wait=timedelta(seconds=args.max_retry_wait)
     )
@@ -114,8 +115,8 @@ def configure_sandbox_logging(args: argparse.Namespace) -> None:
     chosen = {name: os.environ[name] for name in LOG_VARIABLES if name in os.environ}
     settings = Settings.from_environment(chosen)
     configure_logging(
-        log_format=settings.log_format.value,
-        level=settings.log_level.value,
+        log_format=settings.logging.format.value,
+        level=settings.logging.level.value,
         secret_values=[args.api_key, args.webhook_secret, *url_passwords(args.database_url)],
     )
 

@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, Engine, update
+from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import utc_now
 from kombo_portal.db.threads import in_database_thread
@@ -114,20 +115,26 @@ class WebhookDeliverer:
         with Session(self._engine) as session:
             due = session.exec(
                 select(SandboxWebhookDelivery)
-                .where(SandboxWebhookDelivery.delivered_at.is_(None))  # type: ignore[union-attr]
-                .where(SandboxWebhookDelivery.attempts < MAX_ATTEMPTS)
-                .where(SandboxWebhookDelivery.next_attempt_at <= now)
-                .order_by(SandboxWebhookDelivery.created_at)  # type: ignore[arg-type]
+                .where(col(SandboxWebhookDelivery.delivered_at).is_(None))
+                .where(col(SandboxWebhookDelivery.attempts) < MAX_ATTEMPTS)
+                .where(col(SandboxWebhookDelivery.next_attempt_at) <= now)
+                .order_by(col(SandboxWebhookDelivery.created_at))
                 .limit(BATCH_SIZE)
             ).all()
             claimed = []
             for delivery in due:
                 # Only the process whose update matched the row as it saw it sends it.
-                result = session.execute(
-                    update(SandboxWebhookDelivery)
-                    .where(SandboxWebhookDelivery.id == delivery.id)
-                    .where(SandboxWebhookDelivery.next_attempt_at == delivery.next_attempt_at)
-                    .values(next_attempt_at=now + CLAIM_DURATION)
+                # An UPDATE's result is a CursorResult: it has the row count.
+                result = cast(
+                    "CursorResult[Any]",
+                    session.execute(
+                        update(SandboxWebhookDelivery)
+                        .where(col(SandboxWebhookDelivery.id) == delivery.id)
+                        .where(
+                            col(SandboxWebhookDelivery.next_attempt_at) == delivery.next_attempt_at
+                        )
+                        .values(next_attempt_at=now + CLAIM_DURATION)
+                    ),
                 )
                 if result.rowcount == 1:
                     claimed.append((delivery.id, delivery.target_url, delivery.body))

@@ -1,24 +1,53 @@
 """The sandbox's own tables: what a real Kombo environment would hold.
 
-Kept in the portal's database so that restarting the app does not lose sandbox
-integrations that the portal's records point to.
+On a metadata of their own, migrated by the sandbox's own alembic branch
+(sandbox/migrations): only a sandbox-mode database has them. The mounted sandbox
+keeps them in the portal's database, so that restarting the app does not lose
+sandbox integrations that the portal's records point to.
 """
 
 from __future__ import annotations
 
+import secrets
+import string
 from datetime import datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, MetaData, Text
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from kombo_portal.db.models import new_id, utc_now
+
+ALPHANUMERICS = string.ascii_letters + string.digits
+
+# The constraint and index names the tables had when the portal's revision 0002
+# made them; an adopted table keeps them.
+SANDBOX_METADATA = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class SandboxModel(SQLModel, registry=registry(metadata=SANDBOX_METADATA)):
+    """Base of the sandbox's tables: registered on SANDBOX_METADATA, not the portal's."""
+
+    # As db.models.Table: each table names itself; Any, as SQLModel's own is a method.
+    __tablename__: ClassVar[Any]
+
+
+def random_text(length: int) -> str:
+    """Tokens and ids as Kombo makes them: letters and digits."""
+    return "".join(secrets.choice(ALPHANUMERICS) for _ in range(length))
 
 
 def _moment(*, nullable: bool = False, index: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
-class SandboxLink(SQLModel, table=True):
+class SandboxLink(SandboxModel, table=True):
     """A Connect link: what create-link, relink and setup-link hand out."""
 
     __tablename__ = "sandbox_link"
@@ -39,7 +68,7 @@ class SandboxLink(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 
-class SandboxIntegration(SQLModel, table=True):
+class SandboxIntegration(SandboxModel, table=True):
     __tablename__ = "sandbox_integration"
 
     id: str = Field(primary_key=True, max_length=100)
@@ -56,7 +85,7 @@ class SandboxIntegration(SQLModel, table=True):
     deleted_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 
-class SandboxActivationToken(SQLModel, table=True):
+class SandboxActivationToken(SandboxModel, table=True):
     """What a finished Connect flow resolves with; exchanged once, within 10 minutes."""
 
     __tablename__ = "sandbox_activation_token"
@@ -68,7 +97,7 @@ class SandboxActivationToken(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 
-class SandboxWebhookDelivery(SQLModel, table=True):
+class SandboxWebhookDelivery(SandboxModel, table=True):
     """One webhook to send (an outbox row): retried until the receiver answers 2xx."""
 
     __tablename__ = "sandbox_webhook_delivery"

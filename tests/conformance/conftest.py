@@ -1,6 +1,6 @@
 import pytest
 
-from tests.support.sandbox_server import sandbox_server
+from harness.sandbox_server import sandbox_server
 from tests.support.webhook_receiver import webhook_receiver
 
 

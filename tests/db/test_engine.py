@@ -9,6 +9,7 @@ from kombo_portal.db.engine import (
     create_database_engine,
     normalise_database_url,
 )
+from kombo_portal.db.migrations import upgrade_to_head
 from kombo_portal.db.threads import DATABASE_THREADS
 
 
@@ -28,19 +29,31 @@ def test_sqlite_file_gets_its_folder_and_enforces_foreign_keys(tmp_path):
 
 
 def test_check_database_passes_on_a_migrated_database(engine):
-    check_database(engine)
+    check_database(engine, sandbox=True)
 
 
-def test_check_database_refuses_a_database_behind_the_code(empty_engine):
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandbox mode", "real mode"])
+def test_check_database_refuses_a_database_behind_the_code(empty_engine, sandbox):
     with pytest.raises(DatabaseNotMigrated):
-        check_database(empty_engine)
+        check_database(empty_engine, sandbox=sandbox)
+
+
+def test_check_database_expects_the_schema_of_its_mode(engine):
+    """A real-mode instance on a database with the sandbox's tables: `migrate` removes them."""
+    with pytest.raises(DatabaseNotMigrated):
+        check_database(engine, sandbox=False)
+
+    upgrade_to_head(engine, sandbox=False)
+    check_database(engine, sandbox=False)
+    with pytest.raises(DatabaseNotMigrated):
+        check_database(engine, sandbox=True)
 
 
 def test_check_database_raises_when_the_server_is_unreachable():
     engine = create_database_engine("postgresql://nobody@127.0.0.1:1/nothing")
 
     with pytest.raises(OperationalError):
-        check_database(engine)
+        check_database(engine, sandbox=True)
 
 
 def test_relative_sqlite_paths_are_taken_from_the_project_folder():

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from kombo_portal.kombo import KomboClient, RetryPolicy
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.models import SandboxWebhookDelivery
-from kombo_portal.sandbox.service import WebhookSettings
+from kombo_portal.sandbox.outbox import WebhookSettings
 
 SANDBOX_KEY = "ks_test_sandbox_key"
 PUBLIC_URL = "http://sandbox.test"

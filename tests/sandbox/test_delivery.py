@@ -12,7 +12,7 @@ from kombo_portal.kombo.signature import sign_webhook, verify_webhook_signature
 from kombo_portal.sandbox.__main__ import build_parser
 from kombo_portal.sandbox.delivery import MAX_ATTEMPTS, WebhookDeliverer, retry_wait
 from kombo_portal.sandbox.models import SandboxWebhookDelivery
-from kombo_portal.sandbox.service import WebhookSettings, enqueue_webhook
+from kombo_portal.sandbox.outbox import WebhookSettings, enqueue_webhook
 from tests.support.webhook_receiver import webhook_receiver
 
 SECRET = "whsec_delivery_test"

@@ -7,10 +7,10 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from harness.local_server import serve_in_thread
 from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError, RetryPolicy
 from kombo_portal.sandbox.faults import MAX_FAULTS
 from tests.sandbox.conftest import SANDBOX_KEY, complete_flow
-from tests.support.local_server import serve_in_thread
 
 ACME = CreateLinkRequest(
     end_user_email="admin@acme.test", end_user_organization_name="Acme", end_user_origin_id="org_1"

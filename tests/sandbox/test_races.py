@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from kombo_portal.sandbox import service
-from kombo_portal.sandbox.models import SandboxIntegration
+from kombo_portal.sandbox import flow
+from kombo_portal.sandbox.links import LinkUnavailable, open_link
+from kombo_portal.sandbox.models import SandboxActivationToken, SandboxIntegration
 from tests.sandbox.conftest import complete_flow, link_token
 from tests.support.concurrency import twice_at_once
 
@@ -16,15 +17,15 @@ def test_a_flow_page_submitted_twice_at_once_connects_once(engine, control, sand
     token = link_token(control.post("/v1/connect/create-link", json=LINK).json()["data"]["link"])
 
     def submit(session: Session):
-        link = service.open_link(session, token, to_complete=True)
-        return service.complete_flow(
+        link = open_link(session, token, to_complete=True)
+        return flow.complete_flow(
             session, link, tool_id="personio", password="pw", webhooks=sandbox_config.webhooks
         )
 
     first, second = twice_at_once(engine, submit, submit)
 
-    assert isinstance(first, service.SandboxActivationToken)
-    assert isinstance(second, service.LinkUnavailable) and second.reason == "used"
+    assert isinstance(first, SandboxActivationToken)
+    assert isinstance(second, LinkUnavailable) and second.reason == "used"
     with Session(engine) as session:
         assert len(session.exec(select(SandboxIntegration)).all()) == 1
 
@@ -34,7 +35,7 @@ def test_an_activation_token_exchanged_twice_at_once_is_honoured_once(engine, co
     activation = complete_flow(control, link, tool="personio")
 
     def exchange(session: Session):
-        return service.exchange_activation_token(session, activation)
+        return flow.exchange_activation_token(session, activation)
 
     first, second = twice_at_once(engine, exchange, exchange)
 

@@ -1,0 +1,84 @@
+"""Kombo's envelope around the sandbox's API and control endpoints: the bearer key
+checked, the JSON body read, the handler run in one transaction in a database
+thread, its data or error answered as Kombo answers."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from kombo_portal.db.threads import in_database_thread
+from kombo_portal.sandbox.context import sandbox_context
+from kombo_portal.sandbox.inputs import SandboxError
+
+MAX_BODY_BYTES = 64 * 1024
+
+# (the request, the transaction's session, the parsed JSON body or None) -> data
+Handler = Callable[[Request, Session, object], dict[str, Any]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def kombo_endpoint(*, reads_body: bool) -> Callable[[Handler], Endpoint]:
+    def wrap(handler: Handler) -> Endpoint:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            sandbox = sandbox_context(request)
+            if not _authorised(request, sandbox.config.api_key):
+                return error_response(
+                    401,
+                    "PLATFORM.AUTHENTICATION_INVALID",
+                    "The API key is missing or not valid. "
+                    "Send it as 'Authorization: Bearer <key>'.",
+                )
+            body: object = None
+            if reads_body:
+                raw = await request.body()
+                if len(raw) > MAX_BODY_BYTES:
+                    return error_response(
+                        413, "PLATFORM.INPUT_INVALID", "The request body is too large."
+                    )
+                try:
+                    body = json.loads(raw) if raw.strip() else {}
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    return error_response(
+                        400, "PLATFORM.INPUT_INVALID", "The request body is not JSON."
+                    )
+
+            def run() -> dict[str, Any]:
+                with sandbox.transaction() as session:
+                    return handler(request, session, body)
+
+            try:
+                data = await in_database_thread(run)
+            except SandboxError as error:
+                return error_response(error.status, error.code, error.message)
+            return JSONResponse({"status": "success", "data": data})
+
+        return endpoint
+
+    return wrap
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "status": "error",
+            "error": {"code": code, "title": None, "message": message, "log_url": None},
+        },
+        status_code=status,
+    )
+
+
+def _authorised(request: Request, api_key: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        key.strip().encode(), api_key.encode()
+    )
