@@ -4,6 +4,7 @@ and docs/benchmarks.json.
     python -m bench                 # all scenarios, full size
     python -m bench --quick         # small sizes, to check the benchmarks themselves work
     python -m bench --only webhooks # one scenario (by module name)
+    python -m bench --output DIR    # benchmarks.md and .json into DIR instead of docs/
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--only", choices=SCENARIOS, action="append")
+    parser.add_argument("--output", type=Path, default=DOCS, help="folder for the report")
     args = parser.parse_args(argv)
     started = time.monotonic()
     info = {
@@ -133,16 +135,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"   {figure.name}: {format_number(figure.value, figure.unit)}{ratio}", flush=True
             )
     info["total seconds"] = time.monotonic() - started
-    DOCS.mkdir(exist_ok=True)
-    (DOCS / "benchmarks.md").write_text(markdown(results, failures, info))
-    (DOCS / "benchmarks.json").write_text(
-        json.dumps(
-            {**info, "scenarios": [r.as_dict() for r in results], "failures": failures},
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"Wrote docs/benchmarks.md and docs/benchmarks.json in {info['total seconds']:.0f} s")
+    output: Path = args.output
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "benchmarks.md").write_text(markdown(results, failures, info))
+    report = {**info, "scenarios": [r.as_dict() for r in results], "failures": failures}
+    (output / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"Wrote {output}/benchmarks.md and .json in {info['total seconds']:.0f} s")
     return 1 if failures else 0
 
 

@@ -15,17 +15,14 @@ drift from the page):
 4. activation: IntegrationsState.connect_succeeded with the token -> the delta with the
    "... is connected." notice and the connected card. Then the tab closes.
 
-While its page is open a user also sends the page's refresh tick every 1.5 s, as the
-real page does, and the pages stay open until the last user is done, so at the end
-all of them are on the server at once.
+A page also sends the page's refresh tick every 1.5 s while open, and the pages stay
+open until the last user is done, so at the end all of them are on the server at once.
 
-The users start evenly over 50 s (4 a second; quick: 20 users over 5 s): the issue's
-"within one minute". Then as many again all at once, to show the headroom. The
-baseline is the same user alone: a few users one after the other on the same
-server, right before the load.
-
-On SQLite, profiled; then, when the benchmark has PostgreSQL (BENCH_POSTGRES_URL or
-TEST_POSTGRES_URL), the same again on a fresh schema there, without the profiler.
+The users start evenly over 50 s (4 a second; quick: 20 users over 5 s), then as many
+again all at once, to show the headroom. The baseline is the same user alone: a few
+users one after the other on the same server, right before the load. On SQLite,
+profiled; then, with PostgreSQL (BENCH_POSTGRES_URL or TEST_POSTGRES_URL), the same
+again on a fresh schema there, without the profiler.
 """
 
 from __future__ import annotations
@@ -34,42 +31,30 @@ import asyncio
 import json
 import re
 import shutil
-import statistics
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.many_users_probe import (
-    Profile,
-    TreeUsage,
-    backend_worker,
-    busy_stacks,
-    by_library,
-    loop_shares,
-    ranking,
-    thread_times,
-    tree_usage,
-)
+from bench.accounts import NO_POSTGRES, Admin, create_admins, postgres_base_url
+from bench.many_users_profile import biggest_cost, profile_notes
 from bench.many_users_socket import ReflexSocket, SocketClosed
+from bench.processes import TreeUsage, backend_worker, thread_times, tree_usage
+from bench.profiler import Recording, recording
 from bench.result import Figure, ScenarioResult
-from bench.webhooks import postgres_base_url
-from kombo_portal.api.app import SANDBOX_MOUNT_PATH
-from kombo_portal.api.auth import SESSION_COOKIE
+from bench.stats import median, percentile
+from harness.app_server import RunningApp, start_app
+from harness.postgres import postgres_schema_url
 from kombo_portal.config import PROJECT_ROOT, Settings
-from kombo_portal.db.engine import create_database_engine
-from kombo_portal.db.models import Role, User
-from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import create_organisation, hash_password
-from kombo_portal.services.sessions import start_session
-from tests.support.app_server import RunningApp, start_app
-from tests.support.postgres import postgres_schema_url
+from kombo_portal.cookies import SESSION_COOKIE
+from kombo_portal.paths import SANDBOX_MOUNT_PATH
 
 USERS = 200
 QUICK_USERS = 20
@@ -92,6 +77,11 @@ PASSWORD = "many-users-bench-password"  # noqa: S105
 # py-spy's samples a second: enough for a ranking over a minute, light on two cores.
 PROFILE_RATE = 50
 MIB = 1024 * 1024
+STEPS = (
+    ("load", "load (hydrate + on_load -> cards)"),
+    ("init", "init (Connect -> link)"),
+    ("activation", "activation (success event -> connected card)"),
+)
 
 
 class UserFailed(Exception):
@@ -120,60 +110,46 @@ class PageEvents:
     @classmethod
     def from_build(cls, web_workdir: Path) -> PageEvents:
         context = (web_workdir / "utils" / "context.jsx").read_text()
-        version = json.loads((web_workdir / "reflex.json").read_text())["version"]
         page = "\n".join(
             source.read_text()
             for folder in ("app_components", "app")
             for source in sorted((web_workdir / folder).rglob("*.jsx"))
             if "connect_succeeded" in source.read_text()
         )
-        handlers = {
-            name: (f"{state}.{name}", argument)
-            for state, name, argument in re.findall(
-                r'ReflexEvent\("([\w.]+)\.(connect|connect_succeeded|refresh)", '
-                r'\(\{ ?(?:\["(\w+)"\])?',
-                page,
-            )
-        }
-        hydrate = re.search(r"ReflexEvent\('([\w.]+\.hydrate_and_load)'", context)
-        hashes = re.search(r"initialStateHashes = (\[[^\]]*\])", context)
-        schema = re.search(r'stateSchema = "(\w+)"', context)
-        tick = re.search(r"jsx\(Ticker,\{.*?interval:(\d+)", page)
-        missing = [
-            what
-            for what, found in {
-                "connect": "connect" in handlers,
-                "connect_succeeded": "connect_succeeded" in handlers,
-                "refresh": "refresh" in handlers,
-                "hydrate_and_load": hydrate,
-                "initialStateHashes": hashes,
-                "stateSchema": schema,
-                "Ticker interval": tick,
-            }.items()
-            if not found
-        ]
-        if missing:
-            raise RuntimeError(f"not found in the build in {web_workdir}: {', '.join(missing)}")
-        connect, connect_argument = handlers["connect"]
-        succeeded, succeeded_argument = handlers["connect_succeeded"]
+
+        def found(pattern: str, text: str, what: str) -> str:
+            if match := re.search(pattern, text):
+                return match.group(1)
+            raise RuntimeError(f"not found in the build in {web_workdir}: {what}")
+
+        def handler(name: str) -> tuple[str, str]:
+            pattern = rf'ReflexEvent\("([\w.]+\.{name})", \(\{{ ?(?:\["(\w+)"\])?'
+            if match := re.search(pattern, page):
+                return match.group(1), match.group(2) or ""
+            raise RuntimeError(f"not found in the build in {web_workdir}: {name}")
+
+        connect, connect_argument = handler("connect")
+        succeeded, succeeded_argument = handler("connect_succeeded")
+        tick = found(r"jsx\(Ticker,\{.*?interval:(\d+)", page, "Ticker interval")
         return cls(
-            hydrate=hydrate.group(1),
-            hashes=json.loads(hashes.group(1)),
-            state_schema=schema.group(1),
+            hydrate=found(r"ReflexEvent\('([\w.]+\.hydrate_and_load)'", context, "hydrate"),
+            hashes=json.loads(found(r"initialStateHashes = (\[[^\]]*\])", context, "hashes")),
+            state_schema=found(r'stateSchema = "(\w+)"', context, "stateSchema"),
             connect=connect,
             connect_argument=connect_argument,
             succeeded=succeeded,
             succeeded_argument=succeeded_argument,
-            refresh=handlers["refresh"][0],
-            tick_seconds=int(tick.group(1)) / 1000,
+            refresh=handler("refresh")[0],
+            tick_seconds=int(tick) / 1000,
             state=connect.rpartition(".")[0],
-            protocol=version,
+            protocol=json.loads((web_workdir / "reflex.json").read_text())["version"],
         )
 
 
-def router_data() -> dict[str, str]:
+def event(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     # withRouterData in state.js: the path, and the query only when there is one.
-    return {"pathname": PAGE_PATH, "asPath": PAGE_PATH}
+    router_data = {"pathname": PAGE_PATH, "asPath": PAGE_PATH}
+    return {"name": name, "payload": payload, "router_data": router_data}
 
 
 # -- one simulated user ------------------------------------------------------------
@@ -221,21 +197,15 @@ class Page:
             if update is None:
                 raise UserFailed(f"{what}: the websocket closed")
             self.vars.update((update.get("delta") or {}).get(self.state, {}))
-            for event in update.get("events") or []:
-                if event.get("name") == "_redirect":  # e.g. to the sign-in page
-                    path = (event.get("payload") or {}).get("path")
-                    raise UserFailed(f"{what}: sent to {path}")
+            for sent in update.get("events") or []:
+                if sent.get("name") == "_redirect":  # e.g. to the sign-in page
+                    raise UserFailed(f"{what}: sent to {(sent.get('payload') or {}).get('path')}")
             if self.get("error"):
                 raise UserFailed(f"{what}: the page says {self.get('error')!r}")
 
 
-@dataclass(frozen=True)
-class Account:
-    session_token: str
-
-
 async def simulate_user(
-    account: Account,
+    admin: Admin,
     events: PageEvents,
     app_url: str,
     http: httpx.AsyncClient,
@@ -248,20 +218,12 @@ async def simulate_user(
     ticker: asyncio.Task[None] | None = None
     try:
         # 1. load: the hydrate event goes in the CONNECT packet, as state.js sends it.
-        auth = {
-            "event": {
-                "name": events.hydrate,
-                "payload": {"hashes": events.hashes},
-                "router_data": router_data(),
-            },
-            "state_schema": events.state_schema,
-        }
+        hydrate = event(events.hydrate, {"hashes": events.hashes})
         socket = await ReflexSocket.connect(
             app_url,
-            path="/_event",
             query={"token": str(uuid.uuid4())},  # a new tab's token
-            headers={"Cookie": f"{SESSION_COOKIE}={account.session_token}", "Origin": app_url},
-            auth=auth,
+            headers={"Cookie": f"{SESSION_COOKIE}={admin.session_token}", "Origin": app_url},
+            auth={"event": hydrate, "state_schema": events.state_schema},
             subprotocols=[events.protocol],
             timeout=STEP_TIMEOUT_SECONDS,
         )
@@ -272,7 +234,7 @@ async def simulate_user(
 
         # 2. init: "Connect HRIS" until the link arrives.
         sent = time.perf_counter()
-        await socket.emit("event", event(events.connect, {events.connect_argument: CATEGORY}))
+        await socket.emit_event(event(events.connect, {events.connect_argument: CATEGORY}))
         await page.until(lambda p: bool(p.get("connect_link")), "init")
         run.init_ms = (time.perf_counter() - sent) * 1000
 
@@ -293,9 +255,8 @@ async def simulate_user(
 
         # 4. activation: the Connect component's success callback.
         sent = time.perf_counter()
-        await socket.emit(
-            "event", event(events.succeeded, {events.succeeded_argument: activation_token})
-        )
+        succeeded = event(events.succeeded, {events.succeeded_argument: activation_token})
+        await socket.emit_event(succeeded)
         await page.until(
             lambda p: (p.get("notice") or "").endswith("is connected.") and p.hris_connected(),
             "activation",
@@ -317,52 +278,18 @@ async def simulate_user(
     return run
 
 
-def event(name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "payload": payload, "router_data": router_data()}
-
-
 async def tick(socket: ReflexSocket, events: PageEvents, run: UserRun) -> None:
     """The page's Ticker: the refresh event every interval while the page is open."""
     while not socket.closed:
         await asyncio.sleep(events.tick_seconds)
         try:
-            await socket.emit("event", event(events.refresh, {}))
+            await socket.emit_event(event(events.refresh, {}))
         except (SocketClosed, OSError):
             return  # the tab is closing
         run.ticks += 1
 
 
-# -- the server --------------------------------------------------------------------
-
-
-def create_accounts(database_url: str, secret_key: str, count: int) -> list[Account]:
-    """One organisation with one admin each, signed in: a session token per admin.
-
-    Straight into the database instead of the CLI (a process start per call); one
-    password hash for all, because argon2 takes a while per hash on purpose and
-    nobody here signs in with a password.
-    """
-    engine = create_database_engine(database_url)
-    password_hash = hash_password(PASSWORD)
-    run = uuid.uuid4().hex[:8]
-    tokens = []
-    try:
-        with transaction(engine) as session:
-            for number in range(count):
-                organisation = create_organisation(session, f"Many users {run} {number}")
-                user = User(
-                    organisation_id=organisation.id,
-                    email=f"admin-{number}@many-users-{run}.test",
-                    name=f"Admin {number}",
-                    password_hash=password_hash,
-                    role=Role.ADMIN.value,
-                )
-                session.add(user)
-                session.flush()
-                tokens.append(start_session(session, user, secret_key))
-    finally:
-        engine.dispose()
-    return [Account(session_token=token) for token in tokens]
+# -- the users together ----------------------------------------------------------------
 
 
 @dataclass
@@ -377,9 +304,19 @@ class LoadRun:
     def ok_runs(self) -> list[UserRun]:
         return [r for r in self.runs if r.ok]
 
+    def values(self, step: str) -> list[float]:
+        """A step's times (ms) of the users who got that far."""
+        return [v for r in self.runs if (v := getattr(r, f"{step}_ms")) is not None and r.ok]
+
+    def failure_notes(self, name: str) -> list[str]:
+        """Why users failed, counted by reason (none: no note)."""
+        failures = Counter(r.failure for r in self.runs if not r.ok)
+        reasons = "; ".join(f"{count} x {reason}" for reason, count in failures.items())
+        return [f"Failures ({name}): {reasons}"] if failures else []
+
 
 async def run_users(
-    accounts: list[Account],
+    admins: list[Admin],
     events: PageEvents,
     app_url: str,
     sandbox_key: str,
@@ -395,28 +332,22 @@ async def run_users(
     all_open: TreeUsage | None = None
     everyone_done = asyncio.Event()
     done = 0
-    limits = httpx.Limits(max_connections=len(accounts) + 10)
+    limits = httpx.Limits(max_connections=len(admins) + 10)
     async with httpx.AsyncClient(timeout=STEP_TIMEOUT_SECONDS, limits=limits) as http:
 
         async def linger() -> None:
             nonlocal done, all_open
             done += 1
-            if done == len(accounts):
+            if done == len(admins):
                 if server_pid is not None:
                     all_open = await asyncio.to_thread(tree_usage, server_pid)
                 everyone_done.set()
             await everyone_done.wait()
 
-        async def user(number: int, account: Account) -> UserRun:
-            await asyncio.sleep(number * (spread_seconds or 0) / len(accounts))
-            return await simulate_user(
-                account,
-                events,
-                app_url,
-                http,
-                sandbox_key,
-                linger=None if spread_seconds is None else linger,
-            )
+        async def user(number: int, admin: Admin) -> UserRun:
+            await asyncio.sleep(number * (spread_seconds or 0) / len(admins))
+            stays = None if spread_seconds is None else linger
+            return await simulate_user(admin, events, app_url, http, sandbox_key, stays)
 
         async def watch_memory() -> None:
             nonlocal peak_rss
@@ -429,9 +360,9 @@ async def run_users(
         started = time.perf_counter()
         try:
             if spread_seconds is None:
-                runs = [await user(0, account) for account in accounts]
+                runs = [await user(0, admin) for admin in admins]
             else:
-                runs = await asyncio.gather(*(user(n, a) for n, a in enumerate(accounts)))
+                runs = await asyncio.gather(*(user(n, a) for n, a in enumerate(admins)))
         finally:
             watcher.cancel()
     return LoadRun(
@@ -443,222 +374,148 @@ async def run_users(
     )
 
 
-# -- the scenario ------------------------------------------------------------------
-
-
-@dataclass
-class Crowd:
-    """The simulated users of one running app: accounts made up front, handed out in
-    order, so each user signs in as someone new."""
-
-    app: RunningApp
-    events: PageEvents
-    sandbox_api_key: str
-    accounts: Iterator[Account]
-
-    @classmethod
-    def of(cls, app: RunningApp, users: int) -> Crowd:
-        settings = Settings.from_environment(app.env)
-        accounts = create_accounts(
-            app.database_url, settings.secret_key, WARM_UP_USERS + SOLO_USERS + 2 * users
-        )
-        return cls(
-            app,
-            PageEvents.from_build(PROJECT_ROOT / WEB_WORKDIR),
-            settings.sandbox_api_key,
-            iter(accounts),
-        )
-
-    def run(self, count: int, spread_seconds: float | None, pid: int | None) -> LoadRun:
-        return asyncio.run(
-            run_users(
-                [next(self.accounts) for _ in range(count)],
-                self.events,
-                self.app.url,
-                self.sandbox_api_key,
-                spread_seconds=spread_seconds,
-                server_pid=pid,
-            )
-        )
-
-    def alone(self) -> LoadRun:
-        """Warmed up, then SOLO_USERS one after another: the baseline."""
-        self.run(WARM_UP_USERS, None, None)
-        settle()
-        alone = self.run(SOLO_USERS, None, None)
-        settle()
-        if len(alone.ok_runs()) < SOLO_USERS:
-            failures = [r.failure for r in alone.runs if not r.ok]
-            raise RuntimeError(f"a user alone failed, so the load means nothing: {failures}")
-        return alone
-
-
-def run(quick: bool) -> ScenarioResult:
-    users = QUICK_USERS if quick else USERS
-    spread = QUICK_ARRIVAL_SECONDS if quick else ARRIVAL_SECONDS
-    work_dir = Path(tempfile.mkdtemp(prefix="bench-many-users-"))
-    app = start_app(work_dir, web_workdir=WEB_WORKDIR)
-    try:
-        crowd = Crowd.of(app, users)
-        solo_cpu_before = tree_usage(app.pid).cpu_seconds
-        alone = crowd.alone()
-        before = tree_usage(app.pid)
-        solo_cpu_per_user = (before.cpu_seconds - solo_cpu_before) / SOLO_USERS
-        worker = backend_worker(app.pid)
-
-        def profiled(name: str, spread_seconds: float) -> tuple[LoadRun, Profile, str]:
-            """A load under py-spy, and how the event loop's thread spent it."""
-            profile = Profile(worker, work_dir / f"profile-{name}.txt", PROFILE_RATE)
-            loop_before, started = thread_times(worker), time.perf_counter()
-            try:
-                load = crowd.run(users, spread_seconds, app.pid)
-            finally:
-                profile.stop()
-            loop = thread_times(worker) - loop_before
-            elapsed = time.perf_counter() - started
-            return (
-                load,
-                profile,
-                f"The event loop's thread during the {name} load ({elapsed:.0f} s): on a CPU "
-                f"{loop.on_cpu:.1f} s, runnable but waiting for a CPU {loop.waiting_for_cpu:.1f} s "
-                f"(other processes on the machine had it), asleep (idle, or blocked on I/O or "
-                f"a lock) {elapsed - loop.on_cpu - loop.waiting_for_cpu:.1f} s.",
-            )
-
-        paced, profile, paced_loop = profiled("paced", spread)
-        settle()  # the sandbox's webhooks for the last users arrive after their flows
-        after = tree_usage(app.pid)
-        burst, burst_profile, burst_loop = profiled("burst", 0.0)
-        settle()
-        after_burst = tree_usage(app.pid)
-
-        stacks, burst_stacks = profile.stacks(), burst_profile.stacks()
-        result = figures(users, spread, crowd.events, alone, paced, burst, before, after)
-        result.figures.append(
-            Figure(
-                "server CPU time per user (paced)",
-                (after.cpu_seconds - before.cpu_seconds) / users * 1000,
-                "ms",
-                baseline=solo_cpu_per_user * 1000,
-            )
-        )
-        result.notes.append(
-            f"After the burst too ({2 * users + SOLO_USERS + WARM_UP_USERS} users so far, all "
-            f"pages closed): RSS {after_burst.rss_bytes / MIB:.0f} MB, PSS "
-            f"{after_burst.pss_bytes / MIB:.0f} MB; server CPU per burst user "
-            f"{(after_burst.cpu_seconds - after.cpu_seconds) / users * 1000:.0f} ms."
-        )
-        result.notes += [paced_loop, burst_loop]
-        result.notes += profile_notes("paced", profile, stacks)
-        result.notes += profile_notes("burst", burst_profile, burst_stacks, short=True)
-        result.biggest_cost = biggest_cost(stacks, burst_stacks, users)
-    except BaseException:
-        print(f"many_users: the app's log is in {app.log_path}", flush=True)
-        raise
-    finally:
-        app.stop()
-    shutil.rmtree(work_dir, ignore_errors=True)
-    on_postgres(users, spread, result)
-    return result
-
-
-def on_postgres(users: int, spread: float, result: ScenarioResult) -> None:
-    """The same users (without the profiler) against an app on PostgreSQL, when the
-    benchmark has one (BENCH_POSTGRES_URL or TEST_POSTGRES_URL): every user must
-    succeed there too; each step's p99, paced and at once, against a user alone."""
-    base = postgres_base_url()
-    if base is None:
-        result.notes.append(
-            "No PostgreSQL run: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) for one."
-        )
-        return
-    work_dir = Path(tempfile.mkdtemp(prefix="bench-many-users-postgresql-"))
-    with postgres_schema_url(base) as database_url:
-        app = start_app(work_dir, {"REFLEX_DB_URL": database_url}, web_workdir=WEB_WORKDIR)
-        try:
-            crowd = Crowd.of(app, users)
-            alone = crowd.alone()
-            paced = crowd.run(users, spread, app.pid)
-            settle()
-            burst = crowd.run(users, 0.0, app.pid)
-            settle()
-        except BaseException:
-            print(f"many_users (PostgreSQL): the app's log is in {app.log_path}", flush=True)
-            raise
-        finally:
-            app.stop()
-    shutil.rmtree(work_dir, ignore_errors=True)
-    solo = solo_medians(alone)
-    for load, label in ((paced, f"starting over {spread:.0f} s"), (burst, "starting at once")):
-        succeeded = len(load.ok_runs())
-        result.figures.append(
-            Figure(
-                f"users succeeded, {users} {label} (PostgreSQL)",
-                succeeded,
-                "count",
-                target=f"all {users}",
-                met=succeeded == users,
-            )
-        )
-        short = "" if load is paced else ", at once"
-        for step, step_label in STEPS:
-            result.figures.append(
-                Figure(
-                    f"{step_label} p99 (PostgreSQL{short})",
-                    percentile(step_values(load.ok_runs(), step), 99),
-                    "ms",
-                    baseline=solo[step],
-                )
-            )
-        result.notes += failure_notes(load, f"PostgreSQL, {label}")
-    result.notes.append(
-        "PostgreSQL: the same server on a fresh schema of the benchmark's database, without "
-        f"the profiler; {users} users starting over {spread:.0f} s took "
-        f"{paced.wall_seconds:.1f} s, {users} at once {burst.wall_seconds:.1f} s."
-    )
-
-
 def settle() -> None:
     # Work the users set off continues after their last delta (webhook delivery and
     # its Kombo look-up): give it a moment before reading the server's figures.
     time.sleep(3)
 
 
+@dataclass
+class Measured:
+    """One app's loads: the users alone, then paced, then at once."""
+
+    events: PageEvents
+    alone: LoadRun
+    paced: LoadRun
+    burst: LoadRun
+    solo_cpu_per_user: float
+    # The server's processes before the paced load, after it, and after the burst.
+    before: TreeUsage
+    after: TreeUsage
+    after_burst: TreeUsage
+    loop_notes: list[str] = field(default_factory=list)
+    profiles: dict[str, Recording] = field(default_factory=dict)
+
+    def loads(self, spread: float) -> tuple[tuple[LoadRun, str], ...]:
+        return (self.paced, f"starting over {spread:.0f} s"), (self.burst, "starting at once")
+
+    def solo_medians(self) -> dict[str, float]:
+        """Each step's median for a user alone: the baseline of the load's figures."""
+        return {step: median(self.alone.values(step)) for step, _ in STEPS}
+
+
+def measure(app: RunningApp, users: int, spread: float, profile_dir: Path | None) -> Measured:
+    """Users alone, then `users` paced over `spread` s, then as many at once; with
+    `profile_dir`, py-spy on the backend worker during the two loads."""
+    settings = Settings.from_environment(app.env)
+    admins = iter(create_admins(app, WARM_UP_USERS + SOLO_USERS + 2 * users, PASSWORD))
+    events = PageEvents.from_build(PROJECT_ROOT / WEB_WORKDIR)
+
+    def run(count: int, spread: float | None, pid: int | None = None) -> LoadRun:
+        batch = [next(admins) for _ in range(count)]
+        key = settings.sandbox.api_key
+        return asyncio.run(
+            run_users(batch, events, app.url, key, spread_seconds=spread, server_pid=pid)
+        )
+
+    solo_cpu = tree_usage(app.pid).cpu_seconds  # the warm-up's included, as it always was
+    run(WARM_UP_USERS, None)
+    settle()
+    alone = run(SOLO_USERS, None)
+    settle()
+    if len(alone.ok_runs()) < SOLO_USERS:
+        failures = [r.failure for r in alone.runs if not r.ok]
+        raise RuntimeError(f"a user alone failed, so the load means nothing: {failures}")
+    before = tree_usage(app.pid)
+    worker = backend_worker(app.pid)
+
+    def profiled(name: str) -> AbstractContextManager[Recording | None]:
+        if profile_dir is None:
+            return nullcontext()
+        # --nonblocking: the server is not paused for each sample. --idle: time the event
+        # loop spends blocked (a lock, a sync to disk) stalls every websocket all the same.
+        output = profile_dir / f"profile-{name}.txt"
+        flags = ("--nonblocking", "--idle")
+        return recording(worker, output, rate=PROFILE_RATE, flags=flags, attach_seconds=0)
+
+    loads, usage, profiles, loop_notes = {}, {}, {}, []
+    for name, spread_seconds in (("paced", spread), ("burst", 0.0)):
+        loop_before, started = thread_times(worker), time.perf_counter()
+        with profiled(name) as profile:
+            loads[name] = run(users, spread_seconds, app.pid)
+        if profile is not None:
+            profiles[name] = profile
+        loop = thread_times(worker) - loop_before
+        elapsed = time.perf_counter() - started
+        loop_notes.append(
+            f"The event loop's thread during the {name} load ({elapsed:.0f} s): on a CPU "
+            f"{loop.on_cpu:.1f} s, runnable but waiting for a CPU {loop.waiting_for_cpu:.1f} s "
+            f"(other processes on the machine had it), asleep (idle, or blocked on I/O or "
+            f"a lock) {elapsed - loop.on_cpu - loop.waiting_for_cpu:.1f} s."
+        )
+        settle()  # the sandbox's webhooks for the last users arrive after their flows
+        usage[name] = tree_usage(app.pid)
+    return Measured(
+        events=events,
+        alone=alone,
+        paced=loads["paced"],
+        burst=loads["burst"],
+        solo_cpu_per_user=(before.cpu_seconds - solo_cpu) / SOLO_USERS,
+        before=before,
+        after=usage["paced"],
+        after_burst=usage["burst"],
+        loop_notes=loop_notes,
+        profiles=profiles,
+    )
+
+
+def measured_app(
+    users: int, spread: float, settings: dict[str, str], *, profiled: bool, label: str
+) -> Measured:
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-many-users-"))
+    app = start_app(work_dir, settings, web_workdir=WEB_WORKDIR)
+    try:
+        measured = measure(app, users, spread, work_dir if profiled else None)
+    except BaseException:
+        print(f"many_users ({label}): the app's log is in {app.log_path}", flush=True)
+        raise
+    finally:
+        app.stop()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return measured
+
+
 # -- figures -----------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+def load_figures(users: int, spread: float, measured: Measured, database: str = "") -> list[Figure]:
+    """Users succeeded and each step's p99 against a user alone, paced and at once; on
+    the main run (no `database` named) also the wall time and the paced p50s."""
+    figures = []
+    solo = measured.solo_medians()
+    for load, how in measured.loads(spread):
+        at_once = load is measured.burst
+        succeeded = len(load.ok_runs())
+        named = f" ({database})" if database else ""
+        name = f"users succeeded, {users} {how}{named}"
+        figures.append(Figure(name, succeeded, "count", None, f"all {users}", succeeded == users))
+        if not database:
+            name, wall = f"wall time, {users} users {how}", load.wall_seconds
+            limit = WALL_TARGET_SECONDS
+            figures.append(Figure(name, wall, "s", None, f"within {limit:.0f} s", wall <= limit))
+        qualifiers = ", ".join(q for q in (database, "at once" if at_once else "") if q)
+        suffix = f" ({qualifiers})" if qualifiers else ""
+        quantiles = (50, 99) if not qualifiers else (99,)
+        figures += [
+            Figure(f"{label} p{q}{suffix}", percentile(load.values(step), q), "ms", solo[step])
+            for step, label in STEPS
+            for q in quantiles
+        ]
+    return figures
 
 
-def step_values(runs: list[UserRun], step: str) -> list[float]:
-    return [getattr(r, f"{step}_ms") for r in runs if getattr(r, f"{step}_ms") is not None]
-
-
-STEPS = (
-    ("load", "load (hydrate + on_load -> cards)"),
-    ("init", "init (Connect -> link)"),
-    ("activation", "activation (success event -> connected card)"),
-)
-
-
-def figures(
-    users: int,
-    spread: float,
-    events: PageEvents,
-    alone: LoadRun,
-    paced: LoadRun,
-    burst: LoadRun,
-    before: TreeUsage,
-    after: TreeUsage,
-) -> ScenarioResult:
+def sqlite_result(users: int, spread: float, measured: Measured) -> ScenarioResult:
+    paced, before, after = measured.paced, measured.before, measured.after
     result = ScenarioResult(
         name="4. Many users",
         baseline=(
@@ -666,72 +523,37 @@ def figures(
             "on the same server, right before the load); ratio = value under load / that "
             "median. Memory: ratio against the server's RSS before the load"
         ),
+        figures=load_figures(users, spread, measured),
     )
-    add = result.figures.append
-    solo = solo_medians(alone)
-    for load, label in ((paced, f"starting over {spread:.0f} s"), (burst, "starting at once")):
-        succeeded = len(load.ok_runs())
-        add(
-            Figure(
-                f"users succeeded, {users} {label}",
-                succeeded,
-                "count",
-                target=f"all {users}",
-                met=succeeded == users,
-            )
-        )
-        add(
-            Figure(
-                f"wall time, {users} users {label}",
-                load.wall_seconds,
-                "s",
-                target=f"within {WALL_TARGET_SECONDS:.0f} s",
-                met=load.wall_seconds <= WALL_TARGET_SECONDS,
-            )
-        )
-        short = "" if load is paced else " (at once)"
-        for step, step_label in STEPS:
-            values = step_values(load.ok_runs(), step)
-            if load is paced:
-                add(Figure(f"{step_label} p50", percentile(values, 50), "ms", baseline=solo[step]))
-            add(
-                Figure(
-                    f"{step_label} p99{short}", percentile(values, 99), "ms", baseline=solo[step]
-                )
-            )
-    add(Figure("server RSS before the load", before.rss_bytes / MIB, "MB"))
+    rss_before = before.rss_bytes / MIB
+    result.figures.append(Figure("server RSS before the load", rss_before, "MB"))
     if paced.all_open is not None:
-        add(
-            Figure(
-                f"server RSS with all {users} pages open",
-                paced.all_open.rss_bytes / MIB,
-                "MB",
-                baseline=before.rss_bytes / MIB,
-            )
-        )
-    add(
-        Figure(
-            "server RSS after the load (pages closed)",
-            after.rss_bytes / MIB,
-            "MB",
-            baseline=before.rss_bytes / MIB,
-        )
-    )
-    flows = step_values(paced.ok_runs(), "flow")
+        name = f"server RSS with all {users} pages open"
+        result.figures.append(Figure(name, paced.all_open.rss_bytes / MIB, "MB", rss_before))
+    cpu_per_user = (after.cpu_seconds - before.cpu_seconds) / users
+    solo_cpu = measured.solo_cpu_per_user
+    result.figures += [
+        Figure("server RSS after the load (pages closed)", after.rss_bytes / MIB, "MB", rss_before),
+        Figure("server CPU time per user (paced)", cpu_per_user * 1000, "ms", solo_cpu * 1000),
+    ]
+    events, flows = measured.events, paced.values("flow")
     ticks = sum(r.ticks for r in paced.runs)
+    short = {
+        name: getattr(events, name).rpartition(".")[2]
+        for name in ("connect", "succeeded", "refresh", "hydrate", "state")
+    }
+    after_burst = measured.after_burst
     result.notes += [
         f"Server: `python -m kombo_portal serve` (production single-port build, one granian "
         f"worker, SQLite), sandbox mode; {after.processes} processes. RSS is summed over them "
         f"(pages shared after fork count twice); PSS before / after: "
         f"{before.pss_bytes / MIB:.0f} / {after.pss_bytes / MIB:.0f} MB; peak RSS sampled "
         f"during the paced load {paced.peak_rss_bytes / MIB:.0f} MB.",
-        f"Event names read from the build: {events.connect.rpartition('.')[2]}"
-        f"({events.connect_argument}), {events.succeeded.rpartition('.')[2]}"
-        f"({events.succeeded_argument}), {events.refresh.rpartition('.')[2]}() every "
-        f"{events.tick_seconds:g} s (the page's Ticker), "
-        f"{events.hydrate.rpartition('.')[2]} in the socket.io CONNECT packet with the build's "
-        "initialStateHashes; deltas for the page come under "
-        f"`{events.state.rpartition('.')[2]}`.",
+        f"Event names read from the build: {short['connect']}({events.connect_argument}), "
+        f"{short['succeeded']}({events.succeeded_argument}), {short['refresh']}() every "
+        f"{events.tick_seconds:g} s (the page's Ticker), {short['hydrate']} in the socket.io "
+        "CONNECT packet with the build's initialStateHashes; deltas for the page come under "
+        f"`{short['state']}`.",
         f"Pages stay open, ticking, until the last user is done: {ticks} refresh events "
         f"under the paced load ({ticks / max(paced.wall_seconds, 1e-9):.0f}/s).",
         "Finishing the Kombo flow (the sandbox control endpoint, served by the same process: "
@@ -740,84 +562,42 @@ def figures(
         f"The simulated users run in one Python process on the same two cores and used "
         f"{paced.client_cpu_seconds:.1f} s of CPU during the paced load (server: "
         f"{after.cpu_seconds - before.cpu_seconds:.1f} s).",
+        *paced.failure_notes("paced"),
+        *measured.burst.failure_notes("burst"),
+        f"After the burst too ({2 * users + SOLO_USERS + WARM_UP_USERS} users so far, all "
+        f"pages closed): RSS {after_burst.rss_bytes / MIB:.0f} MB, PSS "
+        f"{after_burst.pss_bytes / MIB:.0f} MB; server CPU per burst user "
+        f"{(after_burst.cpu_seconds - after.cpu_seconds) / users * 1000:.0f} ms.",
+        *measured.loop_notes,
     ]
-    for load, name in ((paced, "paced"), (burst, "burst")):
-        result.notes += failure_notes(load, name)
+    if measured.profiles:
+        paced_profile, burst_profile = measured.profiles["paced"], measured.profiles["burst"]
+        result.notes += profile_notes("paced", PROFILE_RATE, paced_profile)
+        result.notes += profile_notes("burst", PROFILE_RATE, burst_profile, short=True)
+        result.biggest_cost = biggest_cost(paced_profile.stacks, burst_profile.stacks, users)
     return result
 
 
-def solo_medians(alone: LoadRun) -> dict[str, float]:
-    """Each step's median for a user alone: the baseline of the load's figures."""
-    return {step: statistics.median(step_values(alone.runs, step)) for step, _ in STEPS}
-
-
-def failure_notes(load: LoadRun, name: str) -> list[str]:
-    """Why users of a load failed, counted by reason (none: no note)."""
-    failures = Counter(r.failure for r in load.runs if not r.ok)
-    if not failures:
-        return []
-    reasons = "; ".join(f"{count} x {reason}" for reason, count in failures.items())
-    return [f"Failures ({name}): {reasons}"]
-
-
-def biggest_cost(
-    paced: Counter[tuple[str, ...]], burst: Counter[tuple[str, ...]], users: int
-) -> str:
-    loop, crowd = loop_shares(paced), loop_shares(burst)
-    if not loop.total or not crowd.total:
-        return "no profile of the event loop (is py-spy installed in .venv?); see the figures"
-    busy = busy_stacks(paced)
-    busy_total = sum(busy.values()) or 1
-    libraries = dict(by_library(busy))
-    functions = dict(ranking(busy, inclusive=True, top=200))
-
-    def share(count: int, total: int) -> str:
-        return f"{count * 100 / total:.0f}%"
-
-    def function_share(name: str) -> str:
-        count = next((n for function, n in functions.items() if function.startswith(name)), 0)
-        return share(count, busy_total)
-
-    sql = libraries.get("SQL (SQLAlchemy, sqlite3)", 0)
-    return (
-        "the database work per event, in the worker's threads: SQLAlchemy and sqlite3 are "
-        f"{share(sql, busy_total)} of the worker's busy samples under the paced load (Reflex: "
-        f"{share(libraries.get('Reflex (events, state, deltas)', 0), busy_total)}); the "
-        "session check that starts every event, the 1.5 s refresh ticker's included, is "
-        f"{function_share('resolve_session')} of them. The event loop itself no longer runs "
-        f"SQL ({share(loop.sql, loop.total)} of its samples; idle "
-        f"{share(loop.waiting, loop.total)}); with the {users} users at once it is idle "
-        f"{share(crowd.waiting, crowd.total)}, the rest waiting for the GIL the database "
-        "threads hold, so SQLite's single writer and the ORM's Python set the burst's tail "
-        "(py-spy --idle on the worker)."
+def run(quick: bool) -> ScenarioResult:
+    users = QUICK_USERS if quick else USERS
+    spread = QUICK_ARRIVAL_SECONDS if quick else ARRIVAL_SECONDS
+    result = sqlite_result(
+        users, spread, measured_app(users, spread, {}, profiled=True, label="SQLite")
     )
-
-
-def profile_notes(
-    name: str, profile: Profile, stacks: Counter[tuple[str, ...]], *, short: bool = False
-) -> list[str]:
-    if not stacks:
-        return [f"Profile ({name}): {profile.error or 'py-spy recorded nothing'}"]
-    busy = busy_stacks(stacks)
-    total = sum(busy.values()) or 1
-    loop = loop_shares(stacks)
-    loop_total = loop.total or 1
-
-    def listing(rows: list[tuple[str, int]], of: int) -> str:
-        return "; ".join(f"{function} {count * 100 / of:.0f}%" for function, count in rows)
-
-    notes = [
-        f"Worker profile ({name}, py-spy at {PROFILE_RATE}/s): the event loop's thread "
-        f"idle {loop.waiting * 100 / loop_total:.0f}%, in SQL {loop.sql * 100 / loop_total:.0f}% "
-        f"(write-lock wait {loop.sql_begin * 100 / loop_total:.0f}%, commit "
-        f"{loop.sql_commit * 100 / loop_total:.0f}%). All threads' busy samples ({total}) "
-        "by library: " + listing(by_library(busy), total) + "."
-    ]
-    if not short:
-        notes += [
-            "Inclusive (share of busy samples with the function on the stack): "
-            + listing(ranking(busy, inclusive=True, top=12), total),
-            "Self (share of busy samples at the top of the stack): "
-            + listing(ranking(busy, inclusive=False, top=8), total),
-        ]
-    return notes
+    base = postgres_base_url()
+    if base is None:
+        result.notes.append(f"No PostgreSQL run: {NO_POSTGRES} for one.")
+        return result
+    # The same users, without the profiler, against an app on a fresh schema there.
+    with postgres_schema_url(base) as database_url:
+        settings = {"REFLEX_DB_URL": database_url}
+        measured = measured_app(users, spread, settings, profiled=False, label="PostgreSQL")
+    result.figures += load_figures(users, spread, measured, "PostgreSQL")
+    for load, how in measured.loads(spread):
+        result.notes += load.failure_notes(f"PostgreSQL, {how}")
+    result.notes.append(
+        "PostgreSQL: the same server on a fresh schema of the benchmark's database, without "
+        f"the profiler; {users} users starting over {spread:.0f} s took "
+        f"{measured.paced.wall_seconds:.1f} s, {users} at once {measured.burst.wall_seconds:.1f} s."
+    )
+    return result

@@ -19,21 +19,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import (
-    AcceptConnection,
-    CloseConnection,
-    Ping,
-    RejectConnection,
-    Request,
-    TextMessage,
-)
+from wsproto.events import CloseConnection, Event, Ping, RejectConnection, Request, TextMessage
 from wsproto.utilities import LocalProtocolError
 
-# Engine.IO packet types (the first character of every text frame).
+NAMESPACE = "/_event"
+# Engine.IO packet types (a text frame's first character), then Socket.IO's (the next).
 EIO_OPEN, EIO_CLOSE, EIO_PING, EIO_PONG, EIO_MESSAGE = "0", "1", "2", "3", "4"
-# Socket.IO packet types (the character after EIO_MESSAGE).
 SIO_CONNECT, SIO_DISCONNECT, SIO_EVENT, SIO_CONNECT_ERROR = "0", "1", "2", "4"
-READ_SIZE = 65536
+PREFIX = f"{NAMESPACE},"  # what the client's packets start with after their type
 
 
 class SocketClosed(ConnectionError):
@@ -45,10 +38,8 @@ class ReflexSocket:
     (Reflex's state updates: {"delta": ..., "events": [...]}); None once closed."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
+        self._reader, self._writer = reader, writer
         self._ws = WSConnection(ConnectionType.CLIENT)
-        self._namespace = "/"
         self._connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._reading: asyncio.Task[None] | None = None
         self._text: list[str] = []  # fragments of a text message not yet complete
@@ -60,35 +51,31 @@ class ReflexSocket:
         cls,
         base_url: str,
         *,
-        path: str,
         query: dict[str, str],
         headers: dict[str, str],
         auth: dict[str, Any],
         subprotocols: list[str],
         timeout: float,
     ) -> ReflexSocket:
-        """Open the websocket and connect the default namespace with `auth` (what
-        socket.io-client sends in its CONNECT packet); returns once the server accepted."""
+        """Open the websocket and connect the namespace with `auth` (what socket.io-client
+        sends in its CONNECT packet); returns once the server accepted."""
         parts = urlsplit(base_url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname, port), timeout
-        )
-        socket = cls(reader, writer)
-        socket._namespace = path.rstrip("/") or "/"
+        connection = asyncio.open_connection(parts.hostname, parts.port or 80)
+        socket = cls(*await asyncio.wait_for(connection, timeout))
         try:
             # engine.io-client adds the trailing slash and its own two parameters.
             parameters = urlencode({**query, "EIO": "4", "transport": "websocket"})
-            target = f"{path.rstrip('/')}/?{parameters}"
+            extra_headers = [(k.encode(), v.encode()) for k, v in headers.items()]
+            target = f"{NAMESPACE}/?{parameters}"
             socket._send(
                 Request(
                     host=parts.netloc,
                     target=target,
-                    extra_headers=[(k.encode(), v.encode()) for k, v in headers.items()],
+                    extra_headers=extra_headers,
                     subprotocols=subprotocols,
                 )
             )
-            await socket._flush()
+            await socket._writer.drain()
             socket._reading = asyncio.create_task(socket._read_loop(auth))
             await asyncio.wait_for(asyncio.shield(socket._connected), timeout)
         except BaseException:
@@ -96,25 +83,23 @@ class ReflexSocket:
             raise
         return socket
 
-    async def emit(self, name: str, data: Any) -> None:
-        """One Socket.IO event, e.g. ("event", {...}) as Reflex's applyEvent sends it."""
+    async def emit_event(self, data: dict[str, Any]) -> None:
+        """A Socket.IO "event" message, as Reflex's applyEvent sends it."""
         if self.closed:
             raise SocketClosed("the websocket is closed")
-        packet = json.dumps([name, data], separators=(",", ":"))
         try:
-            self._message(EIO_MESSAGE + SIO_EVENT + self._prefix() + packet)
+            self._text_frame(EIO_MESSAGE + SIO_EVENT + PREFIX + _json(["event", data]))
         except LocalProtocolError as error:  # the server is closing it
             raise SocketClosed(str(error)) from None
-        await self._flush()
+        await self._writer.drain()
 
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
-            # A server that is already gone needs no goodbye.
-            with contextlib.suppress(Exception):
-                self._message(EIO_MESSAGE + SIO_DISCONNECT + self._prefix())
+            with contextlib.suppress(Exception):  # a server already gone needs no goodbye
+                self._text_frame(EIO_MESSAGE + SIO_DISCONNECT + PREFIX)
                 self._send(CloseConnection(code=1000))
-                await self._flush()
+                await self._writer.drain()
         if self._reading is not None and self._reading is not asyncio.current_task():
             self._reading.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -123,41 +108,30 @@ class ReflexSocket:
         with contextlib.suppress(OSError):
             await self._writer.wait_closed()
 
-    # -- the wire ---------------------------------------------------------------
-
-    def _prefix(self) -> str:
-        # Socket.IO names any namespace but the default one, followed by a comma.
-        return "" if self._namespace == "/" else f"{self._namespace},"
-
-    def _send(self, event: Any) -> None:
+    def _send(self, event: Event) -> None:
         self._writer.write(self._ws.send(event))
 
-    def _message(self, text: str) -> None:
+    def _text_frame(self, text: str) -> None:
         self._send(TextMessage(data=text))
-
-    async def _flush(self) -> None:
-        await self._writer.drain()
 
     async def _read_loop(self, auth: dict[str, Any]) -> None:
         try:
             while True:
-                data = await self._reader.read(READ_SIZE)
+                data = await self._reader.read(65536)
                 self._ws.receive_data(data or None)
                 for event in self._ws.events():
-                    if isinstance(event, AcceptConnection):
-                        pass  # Engine.IO's open packet follows
-                    elif isinstance(event, RejectConnection):
+                    if isinstance(event, RejectConnection):
                         raise SocketClosed(f"websocket refused with HTTP {event.status_code}")
-                    elif isinstance(event, Ping):
+                    if isinstance(event, CloseConnection):
+                        raise SocketClosed(f"websocket closed by the server ({event.code})")
+                    if isinstance(event, Ping):
                         self._send(event.response())
                     elif isinstance(event, TextMessage):
                         self._text.append(event.data)
                         if event.message_finished:
                             text, self._text = "".join(self._text), []
                             self._engine_packet(text, auth)
-                    elif isinstance(event, CloseConnection):
-                        raise SocketClosed(f"websocket closed by the server ({event.code})")
-                await self._flush()
+                await self._writer.drain()
                 if not data:
                     raise SocketClosed("connection closed by the server")
         except (SocketClosed, OSError, asyncio.IncompleteReadError) as error:
@@ -171,27 +145,20 @@ class ReflexSocket:
         kind, body = text[:1], text[1:]
         if kind == EIO_OPEN:
             # The namespace CONNECT, carrying Reflex's hydrate event (see state.js connect).
-            self._message(
-                EIO_MESSAGE + SIO_CONNECT + self._prefix() + json.dumps(auth, separators=(",", ":"))
-            )
+            self._text_frame(EIO_MESSAGE + SIO_CONNECT + PREFIX + _json(auth))
         elif kind == EIO_PING:
-            self._message(EIO_PONG + body)
+            self._text_frame(EIO_PONG + body)
         elif kind == EIO_CLOSE:
             raise SocketClosed("closed by the server")
         elif kind == EIO_MESSAGE:
-            self._socket_packet(body)
+            # A packet of the page's namespace names it: "2/_event,[...]", "1/_event".
+            namespace, _, data = body[1:].partition(",")
+            if namespace == NAMESPACE:
+                self._socket_packet(body[:1], data)
 
-    def _socket_packet(self, text: str) -> None:
-        kind, body = text[:1], text[1:]
-        if body.startswith("/"):
-            namespace, _, body = body.partition(",")
-            if namespace != self._namespace:
-                return  # not this page's namespace
-        elif self._namespace != "/":
-            return
-        if kind == SIO_CONNECT:
-            if not self._connected.done():
-                self._connected.set_result(None)
+    def _socket_packet(self, kind: str, body: str) -> None:
+        if kind == SIO_CONNECT and not self._connected.done():
+            self._connected.set_result(None)
         elif kind == SIO_CONNECT_ERROR:
             error = SocketClosed(f"namespace connect refused: {body[:300]}")
             if not self._connected.done():
@@ -204,3 +171,7 @@ class ReflexSocket:
             name, *args = json.loads(body[body.index("[") :])
             if name == "event" and args:
                 self.updates.put_nowait(args[0])
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))

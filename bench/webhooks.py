@@ -1,71 +1,60 @@
-"""1. Webhook ingestion: signed Kombo events posted with 16 concurrent connections to
-the production single-port server, on SQLite and on PostgreSQL, against a floor.
+"""1. Webhook ingestion: signed Kombo events posted over 16 concurrent connections to the
+production single-port server, on SQLite and on PostgreSQL, against a floor.
 
-The portal runs as production runs it (`python -m kombo_portal serve`, real mode:
-a Kombo key, a webhook secret, a strong secret key), with the standalone sandbox as
-its Kombo, so the details fetch that follows an `integration-created` (tool label
-and logo) is a real HTTP call answered by a real server, as in production. The
-sandbox's own webhooks go to a port nobody listens on: every event the portal gets
-comes from this benchmark, which signs and sends them itself.
+The portal runs as production runs it (`python -m kombo_portal serve`, real mode), with
+the standalone sandbox as its Kombo, so the details fetch after an
+`integration-created` is a real HTTP call. The sandbox's own webhooks go to a port
+nobody listens on: every event the portal gets comes from this benchmark.
 
-Per database:
+Per database: organisations, and integrations connected at the sandbox through its
+flow; a warm-up, not measured (the first integrations' `integration-created`, then a
+wait until their details are fetched); the load, measured (distinct events with
+repeats of already-sent ids interleaved, pretty-printed and signed as Kombo sends
+them, one request at a time on each keep-alive connection); the checks (lost, applied
+twice, stored but not applied); then the floor (bench/webhook_floor.py on granian, one
+worker, the server Reflex runs the portal on) given the same warm-up and load.
 
-1. organisations in the portal's database, and integrations connected at the
-   sandbox through its flow (two per organisation, plus some left for the load);
-2. warm-up, not measured: the `integration-created` events of the first
-   integrations, then a wait until their details are fetched;
-3. the load, measured: distinct events (mostly `data-changed` and
-   `integration-state-changed` for those integrations, some `connection-flow-failed`,
-   and `integration-created` for the rest) with repeats of already-sent ids
-   interleaved, pretty-printed and signed as Kombo sends them, posted over 16
-   keep-alive connections, one request at a time on each;
-4. checks: every distinct event in the inbox (lost), applied once by the portal's
-   log of its answers (applied twice), applied at all (inbox row without a flag);
-5. the floor (bench/webhook_floor.py on granian, one worker, the server Reflex runs
-   the portal on), given the same warm-up and the same load on the same kind of
-   database.
-
-PostgreSQL needs BENCH_POSTGRES_URL or TEST_POSTGRES_URL (each run gets schemas of
-its own, dropped after); without either, SQLite only, and the result says so.
+PostgreSQL needs BENCH_POSTGRES_URL or TEST_POSTGRES_URL (schemas of its own per run).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import random
 import re
 import secrets
-import signal
 import string
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from bench.accounts import NO_POSTGRES, postgres_base_url
+from bench.processes import tree_usage
 from bench.result import Figure, ScenarioResult
+from bench.stats import percentile
 from bench.webhook_floor import DATABASE_URL_VARIABLE, SECRET_VARIABLE, create_table, floor_event
-from kombo_portal.config import PROJECT_ROOT
+from harness.app_server import RunningApp, start_app
+from harness.postgres import postgres_schema_url
+from harness.processes import free_port, serving
+from harness.sandbox_server import SandboxServer, sandbox_server
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.models import Integration, WebhookEvent
 from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
-from kombo_portal.services.accounts import create_organisation
-from tests.support.app_server import RunningApp, free_port, start_app
-from tests.support.postgres import postgres_schema_url
-from tests.support.sandbox_server import SandboxServer, sandbox_server
+from kombo_portal.records.accounts import create_organisation
 
 NAME = "1. Webhook ingestion"
 CONCURRENCY = 16
@@ -108,8 +97,7 @@ class Sizes:
     repeats: int
     organisations: int  # each gets an HRIS and an ATS integration before the load
     new_integrations: int  # announced by `integration-created` during the load
-    # Shares of all distinct events; what the new integrations' integration-created
-    # and these leave is data-changed.
+    # Shares of all distinct events; the rest, but the new integrations', is data-changed.
     state_changed: float = 0.30
     flow_failed: float = 0.03
 
@@ -139,37 +127,27 @@ class Connected:
 
 @dataclass
 class Load:
+    """One server's load on one database: every answer, timed; then what the checks found."""
+
     statuses: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-    # Per request, in the order answered: when it was sent (s from the start) and what.
-    sent_at: list[float] = field(default_factory=list)
-    sent: list[Delivery] = field(default_factory=list)
     # event id -> outcomes the server answered with (the portal says which)
     outcomes: dict[str, Counter[str]] = field(default_factory=dict)
     wall_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
     server_cpu_seconds: float = 0.0
+    distinct: int = 0
+    stored: int = 0  # distinct events found in the server's table
+    applied: int = 0  # distinct events applied (the portal) or stored (the floor)
+    applied_twice: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
         return sum(1 for status in self.statuses if status != 200)
 
-    def percentile_ms(self, share: float) -> float:
-        """Nearest-rank percentile of the request latencies."""
-        ordered = sorted(self.seconds)
-        return 1000 * ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-@dataclass
-class Measured:
-    """One server's load on one database, checked."""
-
-    load: Load
-    distinct: int
-    stored: int  # distinct events found in the server's table
-    applied: int  # distinct events applied (the portal) or stored (the floor)
-    applied_twice: int = 0
-    notes: list[str] = field(default_factory=list)
+    def percentile_ms(self, q: float) -> float:
+        return 1000 * percentile(self.seconds, q)
 
     @property
     def lost(self) -> int:
@@ -177,12 +155,12 @@ class Measured:
 
     @property
     def per_second(self) -> float:
-        return self.applied / self.load.wall_seconds
+        return self.applied / self.wall_seconds
 
     @property
     def cpu_ms_per_event(self) -> float:
         """The server's CPU time (all its processes) per event applied, in ms."""
-        return 1000 * self.load.server_cpu_seconds / max(self.applied, 1)
+        return 1000 * self.server_cpu_seconds / max(self.applied, 1)
 
 
 # -- the events -----------------------------------------------------------------------
@@ -192,7 +170,7 @@ def _random_id(rng: random.Random) -> str:
     return "".join(rng.choice(ID_ALPHABET) for _ in range(24))
 
 
-def _end_user(integration: Connected) -> dict[str, str | None]:
+def _end_user(integration: Connected) -> dict[str, str]:
     return {
         "organization_name": integration.organisation_name,
         "creator_email": integration.email,
@@ -200,26 +178,21 @@ def _end_user(integration: Connected) -> dict[str, str | None]:
     }
 
 
-def _created(integration: Connected) -> tuple[str, dict]:
-    return "integration-created", {
-        "id": integration.kombo_id,
-        "tool": integration.tool,
-        "category": integration.category,
-        "end_user": _end_user(integration),
-    }
-
-
-def _delivery(rng: random.Random, secret: str, event_type: str, data: dict) -> Delivery:
+def _delivery(rng: random.Random, secret: str, event_type: str, data: dict[str, Any]) -> Delivery:
     event_id = _random_id(rng)
     # Pretty-printed, as Kombo sends it; the signature is over these exact bytes.
     body = json.dumps({"id": event_id, "type": event_type, "data": data}, indent=2).encode()
     return Delivery(event_id, event_type, body, sign_webhook(secret, body))
 
 
-def warm_up_events(
-    rng: random.Random, secret: str, existing: Sequence[Connected]
-) -> list[Delivery]:
-    return [_delivery(rng, secret, *_created(integration)) for integration in existing]
+def _created(rng: random.Random, secret: str, integration: Connected) -> Delivery:
+    data = {
+        "id": integration.kombo_id,
+        "tool": integration.tool,
+        "category": integration.category,
+        "end_user": _end_user(integration),
+    }
+    return _delivery(rng, secret, "integration-created", data)
 
 
 def load_events(
@@ -230,18 +203,21 @@ def load_events(
     new: Sequence[Connected],
 ) -> list[Delivery]:
     """The distinct events in a shuffled order, with the repeats interleaved."""
-    distinct = [_delivery(rng, secret, *_created(integration)) for integration in new]
+    distinct = [_created(rng, secret, integration) for integration in new]
     state_changes = round(sizes.state_changed * sizes.distinct)
     flow_failures = round(sizes.flow_failed * sizes.distinct)
     moment = datetime.now(UTC)
     for index in range(sizes.distinct - len(distinct)):
         integration = rng.choice(existing)
+        tool = {
+            "integration_tool": integration.tool,
+            "integration_category": integration.category,
+        }
         if index < state_changes:
             moment += timedelta(milliseconds=rng.randint(1, 50))
-            data = {
+            data: dict[str, Any] = {
                 "integration_id": integration.kombo_id,
-                "integration_tool": integration.tool,
-                "integration_category": integration.category,
+                **tool,
                 "end_user": _end_user(integration),
                 "qa_status": "PASSED",
                 "setup_status": "COMPLETED",
@@ -251,8 +227,7 @@ def load_events(
             distinct.append(_delivery(rng, secret, "integration-state-changed", data))
         elif index < state_changes + flow_failures:
             data = {
-                "integration_tool": integration.tool,
-                "integration_category": integration.category,
+                **tool,
                 "end_user": _end_user(integration),
                 "log_url": f"https://app.kombo.dev/logs/{_random_id(rng)}",
             }
@@ -260,8 +235,7 @@ def load_events(
         else:
             data = {
                 "integration_id": integration.kombo_id,
-                "integration_tool": integration.tool,
-                "integration_category": integration.category,
+                **tool,
                 "changed_models": [{"name": name} for name in rng.sample(MODELS, 2)],
             }
             distinct.append(_delivery(rng, secret, "data-changed", data))
@@ -269,20 +243,8 @@ def load_events(
     # Each event is sent once at position k; a repeat of it anywhere after k + distance.
     keyed = [(float(position), delivery) for position, delivery in enumerate(distinct)]
     for position in rng.sample(range(len(distinct)), sizes.repeats):
-        original = distinct[position]
         later = position + REPEAT_MIN_DISTANCE + rng.uniform(0, len(distinct) - position)
-        keyed.append(
-            (
-                later,
-                Delivery(
-                    original.event_id,
-                    original.event_type,
-                    original.body,
-                    original.signature,
-                    repeat=True,
-                ),
-            )
-        )
+        keyed.append((later, replace(distinct[position], repeat=True)))
     keyed.sort(key=lambda pair: pair[0])
     return [delivery for _, delivery in keyed]
 
@@ -296,19 +258,13 @@ def load_events(
 # this client needs about 15 % of a core for 1,000.
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
-
-
 class Connection:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> Answer:
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         if self.reader is None or self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         lines = [f"POST {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
@@ -339,7 +295,7 @@ class Connection:
             content = await self.reader.readexactly(length)
         if close:
             await self.close()
-        return Answer(status, content)
+        return status, content
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -359,19 +315,17 @@ async def _post_all(url: str, deliveries: Sequence[Delivery]) -> Load:
             headers = {"Content-Type": "application/json", SIGNATURE_HEADER: delivery.signature}
             started = time.perf_counter()
             try:
-                answer = await asyncio.wait_for(
+                status, body = await asyncio.wait_for(
                     connection.post(path, delivery.body, headers), REQUEST_TIMEOUT_SECONDS
                 )
             except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
                 # TimeoutError is an OSError; a connection in an unknown state is dropped.
                 await connection.close()
-                answer = Answer(0, b"")  # no answer at all: an error like any non-200
+                status, body = 0, b""  # no answer at all: an error like any non-200
             load.seconds.append(time.perf_counter() - started)
-            load.statuses.append(answer.status)
-            load.sent_at.append(started - begun)
-            load.sent.append(delivery)
-            if answer.status == 200:
-                outcome = json.loads(answer.body).get("outcome", "stored")
+            load.statuses.append(status)
+            if status == 200:
+                outcome = json.loads(body).get("outcome", "stored")
                 load.outcomes.setdefault(delivery.event_id, Counter())[outcome] += 1
         await connection.close()
 
@@ -382,33 +336,19 @@ async def _post_all(url: str, deliveries: Sequence[Delivery]) -> Load:
     return load
 
 
-def post_all(url: str, deliveries: Sequence[Delivery], server_group: int | None = None) -> Load:
+def post_all(url: str, deliveries: Sequence[Delivery], server_pid: int | None = None) -> Load:
     """All deliveries over CONCURRENCY connections, each answer timed; with the server's
-    process group, also the CPU time the server spent meanwhile."""
-    before = group_cpu_seconds(server_group) if server_group else 0.0
+    process, also the CPU time it and its workers spent meanwhile."""
+    before = tree_usage(server_pid).cpu_seconds if server_pid else 0.0
     load = asyncio.run(_post_all(url, deliveries))
-    if server_group:
-        load.server_cpu_seconds = group_cpu_seconds(server_group) - before
+    if server_pid:
+        load.server_cpu_seconds = tree_usage(server_pid).cpu_seconds - before
     return load
 
 
-def group_cpu_seconds(group: int) -> float:
-    """CPU time (user + system) so far of the live processes in a process group: a server
-    started in a session of its own, its workers included (read from /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        # The command name (field 2) may hold spaces and parentheses: split after it.
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == group:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+def _warmed(url: str, deliveries: Sequence[Delivery], what: str) -> None:
+    if (warm_up := post_all(url, deliveries)).errors:
+        raise RuntimeError(f"{what} warm-up answered {Counter(warm_up.statuses)}")
 
 
 # -- the portal -----------------------------------------------------------------------
@@ -425,7 +365,7 @@ def _connect_at_sandbox(
             (create_organisation(session, f"Bench Org {index} {suffix}").id, f"Bench Org {index}")
             for index in range(sizes.organisations)
         ]
-    wanted: list[tuple[str, str, str]] = []  # (organisation index, category, tool)
+    wanted: list[tuple[int, str, str]] = []  # (organisation index, category, tool)
     for index in range(sizes.organisations):
         wanted.append((index, "HRIS", HRIS_TOOLS[index % len(HRIS_TOOLS)]))
         wanted.append((index, "ATS", ATS_TOOLS[index % len(ATS_TOOLS)]))
@@ -455,23 +395,15 @@ def _connect_at_sandbox(
                 "/flow/complete", json={"link": link.json()["data"]["link"], "tool": tool}
             )
             done.raise_for_status()
-            connected.append(
-                Connected(
-                    done.json()["data"]["integration_id"],
-                    organisation_id,
-                    name,
-                    email,
-                    category,
-                    tool,
-                )
-            )
+            kombo_id = done.json()["data"]["integration_id"]
+            connected.append(Connected(kombo_id, organisation_id, name, email, category, tool))
     existing = 2 * sizes.organisations
     return connected[:existing], connected[existing:]
 
 
-def _wait_for_details(engine: Engine, kombo_ids: Sequence[str], timeout: float) -> int:
+def _wait_for_details(engine: Engine, kombo_ids: Sequence[str]) -> int:
     """Wait until the portal has fetched these integrations' logos; returns how many it has."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + DETAILS_WITHIN_SECONDS
     while True:
         with reading(engine) as session:
             done = session.exec(
@@ -485,18 +417,9 @@ def _wait_for_details(engine: Engine, kombo_ids: Sequence[str], timeout: float) 
         time.sleep(0.2)
 
 
-def _logged_applied(app: RunningApp) -> Counter[str]:
-    """How often the portal logged `applied` per event id: it logs after the commit."""
-    applied: Counter[str] = Counter()
-    for line in app.log_path.read_text(errors="replace").splitlines():
-        if (match := OUTCOME_LINE.search(line)) and match.group(3) == "applied":
-            applied[match.group(1)] += 1
-    return applied
-
-
 def _check_portal(
     engine: Engine, app: RunningApp, deliveries: Sequence[Delivery], load: Load
-) -> Measured:
+) -> None:
     distinct_ids = {delivery.event_id for delivery in deliveries}
     with reading(engine) as session:
         rows = session.exec(
@@ -504,26 +427,18 @@ def _check_portal(
                 col(WebhookEvent.id).in_(distinct_ids)
             )
         ).all()
-    logged = _logged_applied(app)
-    answered_applied = Counter(
-        {event_id: outcomes["applied"] for event_id, outcomes in load.outcomes.items()}
-    )
-    twice = {
-        event_id
-        for event_id in distinct_ids
-        if logged[event_id] > 1 or answered_applied[event_id] > 1
-    }
-    flagged = Counter(flag for _, _, flag in rows if flag is not None)
-    measured = Measured(
-        load=load,
-        distinct=len(distinct_ids),
-        stored=len(rows),
-        applied=sum(1 for _, applied_at, flag in rows if applied_at is not None and flag is None),
-        applied_twice=len(twice),
-    )
-    if flagged:
-        measured.notes.append(f"flagged instead of applied: {dict(flagged)}")
-    return measured
+    # How often the portal logged `applied` per event id (it logs after the commit),
+    # and how often it answered so.
+    logged: Counter[str] = Counter()
+    for line in app.log_path.read_text(errors="replace").splitlines():
+        if (match := OUTCOME_LINE.search(line)) and match.group(3) == "applied":
+            logged[match.group(1)] += 1
+    answered = {event_id: outcomes["applied"] for event_id, outcomes in load.outcomes.items()}
+    load.applied_twice = sum(1 for i in distinct_ids if logged[i] > 1 or answered.get(i, 0) > 1)
+    load.distinct, load.stored = len(distinct_ids), len(rows)
+    load.applied = sum(1 for _, applied_at, flag in rows if applied_at is not None and flag is None)
+    if flagged := Counter(flag for _, _, flag in rows if flag is not None):
+        load.notes.append(f"flagged instead of applied: {dict(flagged)}")
 
 
 def measure_portal(
@@ -532,12 +447,11 @@ def measure_portal(
     sizes: Sizes,
     rng: random.Random,
     observe: Callable[[RunningApp], AbstractContextManager[object]] | None = None,
-) -> tuple[Measured, list[Delivery], list[Delivery]]:
+) -> tuple[Load, list[Delivery], list[Delivery]]:
     """The portal's run on one database; returns its figures and the events it was sent
     (warm-up and load), for the floor to get the same. `observe` (a profiler, say) is
     entered right before the load and left right after it."""
     secret = f"whsec_bench_{secrets.token_hex(16)}"
-    port = free_port()
     nobody = free_port()  # the sandbox's own webhooks: refused, retried rarely
     with sandbox_server(
         work_dir,
@@ -546,50 +460,41 @@ def measure_portal(
         webhook_secret=secret,
         max_retry_wait=3600,
     ) as kombo:
-        app = start_app(
-            work_dir,
-            {
-                "KOMBO_API_KEY": kombo.api_key,
-                "KOMBO_API_BASE_URL": kombo.api_url,
-                "KOMBO_WEBHOOK_SECRET": secret,
-                "KOMBO_CONNECT_ORIGINS": kombo.url,
-                # Strong and new each run: nothing here depends on its value.
-                "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
-                "PORTAL_COOKIE_SECURE": "0",  # plain HTTP on loopback
-                "PORTAL_DEMO": "",
-                "REFLEX_DB_URL": database_url,
-            },
-            port=port,
-            web_workdir=WEB_WORKDIR,
-        )
+        settings = {
+            "KOMBO_API_KEY": kombo.api_key,
+            "KOMBO_API_BASE_URL": kombo.api_url,
+            "KOMBO_WEBHOOK_SECRET": secret,
+            "KOMBO_CONNECT_ORIGINS": kombo.url,
+            # Strong and new each run: nothing here depends on its value.
+            "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+            "PORTAL_COOKIE_SECURE": "0",  # plain HTTP on loopback
+            "PORTAL_DEMO": "",
+            "REFLEX_DB_URL": database_url,
+        }
+        app = start_app(work_dir, settings, web_workdir=WEB_WORKDIR)
         engine = create_database_engine(database_url)
         try:
             existing, new = _connect_at_sandbox(kombo, engine, sizes)
             url = f"{app.url}{WEBHOOK_PATH}"
-            warm_up = warm_up_events(rng, secret, existing)
-            warmed = post_all(url, warm_up)
-            if warmed.errors:
-                statuses = Counter(warmed.statuses)
-                raise RuntimeError(f"warm-up answered {statuses}:\n{app.log_tail()}")
-            fetched = _wait_for_details(
-                engine, [i.kombo_id for i in existing], DETAILS_WITHIN_SECONDS
-            )
+            warm_up = [_created(rng, secret, integration) for integration in existing]
+            _warmed(url, warm_up, "portal")
+            fetched = _wait_for_details(engine, [i.kombo_id for i in existing])
             if fetched != len(existing):
                 raise RuntimeError(f"details of {len(existing) - fetched} integrations not fetched")
             deliveries = load_events(rng, secret, sizes, existing, new)
             with observe(app) if observe else nullcontext():
-                load = post_all(url, deliveries, server_group=app.pid)
-            measured = _check_portal(engine, app, deliveries, load)
+                load = post_all(url, deliveries, server_pid=app.pid)
+            _check_portal(engine, app, deliveries, load)
             # Not part of the figures, but what production would see next.
-            fetched = _wait_for_details(engine, [i.kombo_id for i in new], DETAILS_WITHIN_SECONDS)
-            measured.notes.append(
+            fetched = _wait_for_details(engine, [i.kombo_id for i in new])
+            load.notes.append(
                 f"details of {fetched} of {len(new)} integrations created during the load "
                 "fetched from the sandbox"
             )
         finally:
             app.stop()
             engine.dispose()
-    return measured, warm_up, deliveries
+    return load, warm_up, deliveries
 
 
 # -- the floor ------------------------------------------------------------------------
@@ -597,81 +502,36 @@ def measure_portal(
 
 @contextmanager
 def floor_server(work_dir: Path, database_url: str, secret: str) -> Iterator[tuple[str, int]]:
-    """Yields the floor's webhook URL and its process group."""
+    """Yields the floor's webhook URL and its process id."""
     port = free_port()
-    log_path = work_dir / "floor.log"
-    command = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "asgi",
-        "--workers",
-        "1",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--factory",
-        "bench.webhook_floor:create_app",
-    ]
-    env = {**os.environ, DATABASE_URL_VARIABLE: database_url, SECRET_VARIABLE: secret}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 (our own command line, no shell)
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
     url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the floor server exited:\n{log_path.read_text()}")
-            try:
-                if httpx.post(url, content=b"{}", timeout=2).status_code == 401:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the floor server did not start:\n{log_path.read_text()}")
-            time.sleep(0.1)
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command += ["--factory", "bench.webhook_floor:create_app"]
+    env = {**os.environ, DATABASE_URL_VARIABLE: database_url, SECRET_VARIABLE: secret}
+
+    def refuses_unsigned() -> bool:
+        return httpx.post(url, content=b"{}", timeout=2).status_code == 401
+
+    log_path = work_dir / "floor.log"
+    with serving(command, log_path, refuses_unsigned, what="the floor", env=env) as process:
         yield url, process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def measure_floor(
     work_dir: Path, database_url: str, warm_up: Sequence[Delivery], deliveries: Sequence[Delivery]
-) -> Measured:
+) -> Load:
     secret = f"whsec_floor_{secrets.token_hex(16)}"
 
-    def signed(delivery: Delivery) -> Delivery:
-        return Delivery(
-            delivery.event_id,
-            delivery.event_type,
-            delivery.body,
-            sign_webhook(secret, delivery.body),
-            delivery.repeat,
-        )
+    def signed(batch: Sequence[Delivery]) -> list[Delivery]:
+        return [replace(d, signature=sign_webhook(secret, d.body)) for d in batch]
 
     engine = create_database_engine(database_url)
     try:
         create_table(engine)
-        with floor_server(work_dir, database_url, secret) as (url, group):
-            warmed = post_all(url, [signed(delivery) for delivery in warm_up])
-            if warmed.errors:
-                raise RuntimeError(f"floor warm-up answered {Counter(warmed.statuses)}")
-            load = post_all(url, [signed(delivery) for delivery in deliveries], group)
+        with floor_server(work_dir, database_url, secret) as (url, pid):
+            _warmed(url, signed(warm_up), "floor")
+            load = post_all(url, signed(deliveries), server_pid=pid)
         distinct_ids = {delivery.event_id for delivery in deliveries}
         with engine.connect() as connection:
             stored = connection.execute(
@@ -681,17 +541,11 @@ def measure_floor(
             ).scalar_one()
     finally:
         engine.dispose()
-    return Measured(load=load, distinct=len(distinct_ids), stored=stored, applied=stored)
+    load.distinct, load.stored, load.applied = len(distinct_ids), stored, stored
+    return load
 
 
-# -- the databases --------------------------------------------------------------------
-
-
-def postgres_base_url() -> str | None:
-    for variable in ("BENCH_POSTGRES_URL", "TEST_POSTGRES_URL"):
-        if value := os.environ.get(variable, "").strip():
-            return value
-    return None
+# -- the figures ----------------------------------------------------------------------
 
 
 @contextmanager
@@ -702,7 +556,7 @@ def database_urls(label: str, work_dir: Path) -> Iterator[tuple[str, str]]:
         return
     base = postgres_base_url()
     if base is None:
-        raise RuntimeError("no PostgreSQL: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL")
+        raise RuntimeError(f"no PostgreSQL: {NO_POSTGRES}")
     with ExitStack() as stack:
         yield (
             stack.enter_context(postgres_schema_url(base)),
@@ -710,73 +564,27 @@ def database_urls(label: str, work_dir: Path) -> Iterator[tuple[str, str]]:
         )
 
 
-def figures_for(label: str, portal: Measured, floor: Measured) -> list[Figure]:
-    ratio = portal.per_second / floor.per_second if floor.per_second else 0.0
-    p99 = portal.load.percentile_ms(0.99)
-    return [
-        Figure(
-            f"events applied per second ({label})",
-            portal.per_second,
-            "events/s",
-            baseline=floor.per_second,
-            target=f"≥ {MIN_FLOOR_RATIO} × floor",
-            met=ratio >= MIN_FLOOR_RATIO,
-        ),
-        Figure(
-            f"p50 latency ({label})",
-            portal.load.percentile_ms(0.50),
-            "ms",
-            baseline=floor.load.percentile_ms(0.50),
-        ),
-        Figure(
-            f"p99 latency ({label})",
-            p99,
-            "ms",
-            baseline=floor.load.percentile_ms(0.99),
-            target=f"< {MAX_P99_MS:.0f} ms",
-            met=p99 < MAX_P99_MS,
-        ),
-        Figure(
-            f"server CPU per event applied ({label})",
-            portal.cpu_ms_per_event,
-            "ms",
-            baseline=floor.cpu_ms_per_event,
-        ),
-        Figure(
-            f"answers not 200 ({label})",
-            portal.load.errors,
-            "count",
-            baseline=floor.load.errors,
-            target="0",
-            met=portal.load.errors == 0,
-        ),
-        Figure(
-            f"events lost ({label})",
-            portal.lost,
-            "count",
-            baseline=floor.lost,
-            target="0",
-            met=portal.lost == 0,
-        ),
-        Figure(
-            f"events applied twice ({label})",
-            portal.applied_twice,
-            "count",
-            target="0",
-            met=portal.applied_twice == 0,
-        ),
-        Figure(
-            f"events stored but not applied ({label})",
-            portal.stored - portal.applied,
-            "count",
-            target="0",
-            met=portal.stored == portal.applied,
-        ),
+def figures_for(label: str, portal: Load, floor: Load) -> list[Figure]:
+    rate, floor_rate = portal.per_second, floor.per_second
+    rate_target = f"≥ {MIN_FLOOR_RATIO} × floor"
+    rate_met = floor_rate > 0 and rate >= MIN_FLOOR_RATIO * floor_rate
+    p99, floor_p99 = portal.percentile_ms(99), floor.percentile_ms(99)
+    errors, lost, twice = portal.errors, portal.lost, portal.applied_twice
+    unapplied, cpu = portal.stored - portal.applied, portal.cpu_ms_per_event
+    figures = [
+        Figure("events applied per second", rate, "events/s", floor_rate, rate_target, rate_met),
+        Figure("p50 latency", portal.percentile_ms(50), "ms", floor.percentile_ms(50)),
+        Figure("p99 latency", p99, "ms", floor_p99, f"< {MAX_P99_MS:.0f} ms", p99 < MAX_P99_MS),
+        Figure("server CPU per event applied", cpu, "ms", floor.cpu_ms_per_event),
+        Figure("answers not 200", errors, "count", floor.errors, "0", errors == 0),
+        Figure("events lost", lost, "count", floor.lost, "0", lost == 0),
+        Figure("events applied twice", twice, "count", None, "0", twice == 0),
+        Figure("events stored but not applied", unapplied, "count", None, "0", unapplied == 0),
     ]
+    return [replace(figure, name=f"{figure.name} ({label})") for figure in figures]
 
 
-def _load_note(label: str, who: str, measured: Measured) -> str:
-    load = measured.load
+def _load_note(label: str, who: str, load: Load) -> str:
     return (
         f"{label}, {who}: {len(load.statuses)} requests in {load.wall_seconds:.1f} s; the "
         f"server used {load.server_cpu_seconds / load.wall_seconds:.0%} of a core, the load "
@@ -794,17 +602,17 @@ def run(quick: bool) -> ScenarioResult:
             "verifies the signature and inserts the raw event once, on the same kind of "
             "database, same load"
         ),
+        biggest_cost=BIGGEST_COST,
     )
-    result.biggest_cost = BIGGEST_COST
     result.notes.append(
         f"{sizes.distinct} distinct signed events + {sizes.repeats} repeats, "
         f"{CONCURRENCY} connections; the portal: `python -m kombo_portal serve` (granian, "
         "one worker, real mode), the standalone sandbox as its Kombo for details fetches"
     )
     if "PostgreSQL" not in labels:
-        result.notes.append("PostgreSQL skipped: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL")
-    # The same events for every run, so runs compare (integration ids come from the sandbox).
+        result.notes.append(f"PostgreSQL skipped: {NO_POSTGRES}")
     for label in labels:
+        # The same events for every run, so runs compare (integration ids come from the sandbox).
         rng = random.Random(f"webhooks-{sizes.distinct}")  # noqa: S311 (not for secrets)
         with (
             tempfile.TemporaryDirectory(prefix="bench-webhooks-") as folder,

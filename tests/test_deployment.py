@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness import app_server
 from kombo_portal.cli import DEFAULT_PORT
 from kombo_portal.config import PROJECT_ROOT
-from tests.support import app_server
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 BUILD = "python -m kombo_portal build"

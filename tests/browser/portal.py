@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Page, expect
 
-from tests.support.app_server import RunningApp
+from harness.app_server import RunningApp
 
 PASSWORD = "correct horse battery staple"
 

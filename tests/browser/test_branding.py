@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from harness.app_server import RunningApp, start_app, web_workdir_for
 from tests.browser.portal import new_organisation, sign_in
-from tests.support.app_server import RunningApp, start_app, web_workdir_for
 
 PRODUCT_NAME = "Acme HR Cloud"
 LOGO_URL = "https://brand.acme.example/logo.svg"

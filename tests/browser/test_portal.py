@@ -6,7 +6,7 @@ import sqlite3
 
 from playwright.sync_api import Page, expect
 
-from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from kombo_portal.records.accounts import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from tests.browser.portal import add_user, connect_through_the_flow, new_organisation, sign_in
 from tests.browser.test_smoke import record_problems
 

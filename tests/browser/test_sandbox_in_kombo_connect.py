@@ -8,8 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.kombo_connect_package import kombo_connect_umd
-from tests.support.sandbox_server import sandbox_server
+from harness.kombo_connect_package import kombo_connect_umd
+from harness.sandbox_server import sandbox_server
 from tests.support.static_page import static_site
 from tests.support.webhook_receiver import webhook_receiver
 

@@ -24,13 +24,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from harness.app_server import RunningApp, free_port, start_app, web_workdir_for
+from harness.postgres import postgres_schema_url
 from kombo_portal.config import DEFAULT_SANDBOX_API_KEY
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.models import Integration, Organisation, WebhookEvent
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
-from tests.support.app_server import RunningApp, free_port, start_app, web_workdir_for
-from tests.support.postgres import postgres_schema_url
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()

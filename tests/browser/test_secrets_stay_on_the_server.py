@@ -16,15 +16,15 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Response, WebSocket, expect
 
-from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
-from tests.support.app_server import (
+from harness.app_server import (
     PROJECT_ROOT,
     RunningApp,
     free_port,
     start_app,
     web_workdir_for,
 )
-from tests.support.sandbox_server import SandboxServer, sandbox_server
+from harness.sandbox_server import SandboxServer, sandbox_server
+from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
 
 MARK = secrets.token_hex(6)
 API_KEY = f"ks_prod_scanme{MARK}apikey"

@@ -7,9 +7,9 @@ import re
 import httpx
 from playwright.sync_api import Page, Response, expect
 
-from kombo_portal.pages.integrations import INTEGRATIONS_PATH
+from harness.app_server import RunningApp
+from kombo_portal.paths import INTEGRATIONS_PATH
 from tests.browser.portal import connect_through_the_flow, new_organisation, sign_in
-from tests.support.app_server import RunningApp
 
 REPORTER = """
 window.__policyViolations = [];

@@ -3,8 +3,8 @@ import re
 import httpx
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
-from kombo_portal.pages.integrations import INTEGRATIONS_PATH
-from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from kombo_portal.paths import INTEGRATIONS_PATH
+from kombo_portal.records.accounts import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 
 
 def record_problems(page: Page) -> list[str]:
@@ -52,12 +52,12 @@ def test_the_running_app_answers_its_health_check(running_app):
 
 
 def test_no_secret_reaches_the_browser_bundle(running_app):
+    from harness.app_server import PROJECT_ROOT, TEST_WEB_WORKDIR
     from kombo_portal.config import (
         DEFAULT_SANDBOX_API_KEY,
         SANDBOX_SECRET_KEY,
         SANDBOX_WEBHOOK_SECRET,
     )
-    from tests.support.app_server import PROJECT_ROOT, TEST_WEB_WORKDIR
 
     client = PROJECT_ROOT / TEST_WEB_WORKDIR / "build" / "client"
     shipped = [path for path in client.rglob("*") if path.suffix in {".js", ".html", ".json"}]

@@ -28,15 +28,15 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from harness.app_server import RunningApp, free_port, start_app, web_workdir_for
+from harness.postgres import postgres_schema_url
+from harness.sandbox_server import SandboxServer, sandbox_server
 from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.models import Integration, WebhookEvent
 from kombo_portal.db.transaction import reading, transaction
+from kombo_portal.records.accounts import create_organisation
 from kombo_portal.sandbox.delivery import MAX_ATTEMPTS
 from kombo_portal.sandbox.models import SandboxIntegration, SandboxWebhookDelivery
-from kombo_portal.services.accounts import create_organisation
-from tests.support.app_server import RunningApp, free_port, start_app, web_workdir_for
-from tests.support.postgres import postgres_schema_url
-from tests.support.sandbox_server import SandboxServer, sandbox_server
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"

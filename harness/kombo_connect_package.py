@@ -1,13 +1,13 @@
 """The real `@kombo-api/connect` package from the npm registry, installed once for
-browser tests that use it outside the app (its UMD build exposes `KomboConnect`)."""
+browser tests and benchmarks that use it outside the app (its UMD build exposes `KomboConnect`)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from harness.processes import VENV_BIN
 from kombo_portal.config import PROJECT_ROOT
 
 KOMBO_CONNECT_VERSION = "1.3.0"
@@ -18,10 +18,9 @@ def kombo_connect_umd() -> Path:
     bundle = CACHE / "node_modules" / "@kombo-api" / "connect" / "dist" / "index.js"
     if not bundle.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        venv_bin = str(Path(sys.executable).parent)
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (the virtualenv's npm, fixed arguments)
             [
-                str(Path(venv_bin) / "npm"),
+                str(Path(VENV_BIN) / "npm"),
                 "install",
                 "--no-save",
                 "--no-audit",
@@ -30,7 +29,7 @@ def kombo_connect_umd() -> Path:
                 str(CACHE),
                 f"@kombo-api/connect@{KOMBO_CONNECT_VERSION}",
             ],
-            env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"},
+            env={**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
             check=True,
             capture_output=True,
             timeout=300,
