@@ -45,6 +45,7 @@ bench: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
+	$(VENV_BIN)/basedpyright
 
 format: $(INSTALLED)
 	$(VENV_BIN)/ruff check --fix .

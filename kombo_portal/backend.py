@@ -1,7 +1,7 @@
 """The process's long-lived parts: the Kombo client the portal talks through and,
 in sandbox mode, the local sandbox and its webhook deliverer.
 
-Built once by the app module; services receive what they need from here.
+Built once by the app module; the page's state and the routes take what they need from here.
 """
 
 from __future__ import annotations
@@ -14,24 +14,17 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 
-from kombo_portal.api.app import SANDBOX_MOUNT_PATH
-from kombo_portal.api.webhooks import WEBHOOK_PATHS
 from kombo_portal.config import Settings
-from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient
+from kombo_portal.paths import SANDBOX_MOUNT_PATH, WEBHOOK_PATHS
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import WebhookDeliverer
-from kombo_portal.sandbox.service import WebhookSettings
-from kombo_portal.services.accounts import (
-    AccountError,
-    ensure_demo_accounts,
-    lock_demo_accounts,
-)
-from kombo_portal.services.connect import ConnectOptions
-from kombo_portal.services.kombo_details import refresh_from_kombo
+from kombo_portal.sandbox.outbox import WebhookSettings
+from kombo_portal.use_cases.accounts import prepare_demo_accounts
+from kombo_portal.use_cases.connect import ConnectOptions
+from kombo_portal.use_cases.kombo_details import refresh_from_kombo
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +49,11 @@ class Backend:
     @property
     def connect_options(self) -> ConnectOptions:
         return ConnectOptions(
-            categories=tuple(category.value for category in self.settings.portal_categories),
-            tools=dict(self.settings.connect_tools),
-            scope_config_id=self.settings.connect_scope_config_id,
-            enable_filtering=self.settings.connect_enable_filtering,
-            enable_field_mapping=self.settings.connect_enable_field_mapping,
+            categories=tuple(category.value for category in self.settings.connect.categories),
+            tools=dict(self.settings.connect.tools),
+            scope_config_id=self.settings.connect.scope_config_id,
+            enable_filtering=self.settings.connect.enable_filtering,
+            enable_field_mapping=self.settings.connect.enable_field_mapping,
         )
 
     async def fetch_integration_details(
@@ -68,31 +61,10 @@ class Backend:
     ) -> None:
         await refresh_from_kombo(self.engine, self.kombo, kombo_integration_id, organisation_id)
 
-    def prepare(self) -> None:
-        """Start-up work: the demo accounts exist in sandbox mode, and are locked otherwise.
-
-        Every worker of every instance runs this as it starts, often at the same moment.
-        """
-        if self.sandbox is not None:
-            try:
-                with transaction(self.engine) as session:
-                    ensure_demo_accounts(session)
-            except (IntegrityError, AccountError):
-                # Another worker created them first (and committed): nothing left to do.
-                logger.debug("The demo accounts were created by another process")
-            return
-        with transaction(self.engine) as session:
-            if locked := lock_demo_accounts(session):
-                logger.warning(
-                    "Locked %d demo account(s): their public password does not work with a "
-                    "real Kombo key",
-                    locked,
-                )
-
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         """Runs while the web server runs: delivers sandbox webhooks, closes the pool."""
-        await asyncio.to_thread(self.prepare)
+        await prepare_demo_accounts(self.engine, sandbox_mode=self.sandbox is not None)
         delivering = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
         try:
             yield
@@ -110,28 +82,28 @@ def build_backend(
 ) -> Backend:
     """`backend_url`: where browsers reach this backend (the sandbox's flow links)
     and where the sandbox delivers its webhooks unless told otherwise."""
-    if settings.kombo_api_key is not None:
+    if settings.kombo.api_key is not None:
         kombo = KomboClient(
-            settings.kombo_api_base_url,
-            settings.kombo_api_key.get_secret_value(),
-            timeout_seconds=settings.kombo_timeout_seconds,
+            settings.kombo.api_base_url,
+            settings.kombo.api_key.get_secret_value(),
+            timeout_seconds=settings.kombo.timeout_seconds,
         )
         return Backend(settings=settings, get_engine=get_engine, kombo=kombo)
 
-    deliverer = WebhookDeliverer(get_engine(), settings.webhook_secrets[0])
+    deliverer = WebhookDeliverer(get_engine(), settings.kombo.webhook_secrets[0])
     sandbox_config = SandboxConfig(
-        api_key=settings.sandbox_api_key,
+        api_key=settings.sandbox.api_key,
         public_url=backend_url.rstrip("/") + SANDBOX_MOUNT_PATH,
         webhooks=WebhookSettings(
-            target_url=settings.sandbox_webhook_url or backend_url.rstrip("/") + WEBHOOK_PATHS[0],
-            send_twice=settings.sandbox_duplicate_webhooks,
+            target_url=settings.sandbox.webhook_url or backend_url.rstrip("/") + WEBHOOK_PATHS[0],
+            send_twice=settings.sandbox.duplicate_webhooks,
         ),
     )
     sandbox = create_sandbox_app(sandbox_config, get_engine, on_webhook_enqueued=deliverer.wake)
     kombo = KomboClient(
         IN_PROCESS_SANDBOX_URL,
-        settings.sandbox_api_key,
-        timeout_seconds=settings.kombo_timeout_seconds,
+        settings.sandbox.api_key,
+        timeout_seconds=settings.kombo.timeout_seconds,
         transport=httpx.ASGITransport(app=sandbox),
     )
     return Backend(

@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from kombo_portal.config import PROJECT_ROOT, LogFormat, SettingsError, get_settings
+from kombo_portal.config import (
+    PROJECT_ROOT,
+    LogFormat,
+    SettingsError,
+    get_settings,
+    production_problems,
+    production_warnings,
+)
 from kombo_portal.db.models import Role
 
 logger = logging.getLogger(__name__)
@@ -46,16 +53,17 @@ def _check(_args: argparse.Namespace, out: TextIO) -> None:
     mode = "sandbox (local Kombo sandbox)" if settings.sandbox_mode else "real Kombo API"
     print(f"Settings are valid. Mode: {mode}.", file=out)
     # What `serve` would say about the same settings, before anyone tries it.
-    for problem in settings.production_problems():
+    for problem in production_problems(settings):
         print(f"serve would refuse: {problem}", file=out)
-    for warning in settings.production_warnings():
+    for warning in production_warnings(settings):
         print(f"serve would warn: {warning}", file=out)
 
 
 def _migrate(_args: argparse.Namespace, out: TextIO) -> None:
     from kombo_portal.db.migrations import upgrade_to_head
 
-    upgrade_to_head(_engine())
+    # Sandbox mode keeps the sandbox's tables; real mode removes them.
+    upgrade_to_head(_engine(), sandbox=get_settings().sandbox_mode)
     print("Database is up to date.", file=out)
 
 
@@ -101,27 +109,27 @@ def _serve_workers(args: argparse.Namespace) -> int | None:
 def _serve(args: argparse.Namespace, out: TextIO) -> None:
     settings = get_settings()
     # Refused before anything else happens: no migration, no build, no port.
-    problems = settings.production_problems()
+    problems = production_problems(settings)
     if problems:
         raise SettingsError(problems[0])
     workers = _serve_workers(args)
-    if workers is not None and workers > 1 and settings.redis_url is None:
+    if workers is not None and workers > 1 and settings.infrastructure.redis_url is None:
         raise SettingsError(
             f"REFLEX_REDIS_URL: required for {workers} workers; without Redis each "
             "worker keeps its own page state in memory, which the others cannot see"
         )
-    json_logs = settings.log_format is LogFormat.JSON
+    json_logs = settings.logging.format is LogFormat.JSON
     if json_logs:
         # Every line a log collector sees is JSON, this command's own included.
         from kombo_portal.logs import configure_from_settings
 
         configure_from_settings(settings)
-        for warning in settings.production_warnings():
+        for warning in production_warnings(settings):
             logger.warning(warning)
         _migrate(args, io.StringIO())
         logger.info("Database is up to date.")
     else:
-        for warning in settings.production_warnings():
+        for warning in production_warnings(settings):
             print(f"Warning: {warning}", file=sys.stderr)
         _migrate(args, out)
 
@@ -160,7 +168,7 @@ def _positive(value: str) -> int:
 
 def _org_add(args: argparse.Namespace, out: TextIO) -> None:
     from kombo_portal.db.transaction import transaction
-    from kombo_portal.services.accounts import create_organisation
+    from kombo_portal.records.accounts import create_organisation
 
     with transaction(_engine()) as session:
         organisation = create_organisation(session, args.name)
@@ -169,7 +177,7 @@ def _org_add(args: argparse.Namespace, out: TextIO) -> None:
 
 def _org_list(_args: argparse.Namespace, out: TextIO) -> None:
     from kombo_portal.db.transaction import transaction
-    from kombo_portal.services.accounts import list_organisations
+    from kombo_portal.records.accounts import list_organisations
 
     with transaction(_engine()) as session:
         for organisation in list_organisations(session):
@@ -178,7 +186,7 @@ def _org_list(_args: argparse.Namespace, out: TextIO) -> None:
 
 def _user_add(args: argparse.Namespace, out: TextIO) -> None:
     from kombo_portal.db.transaction import transaction
-    from kombo_portal.services.accounts import create_user
+    from kombo_portal.records.accounts import create_user
 
     if not args.password_stdin:
         raise CommandError("give the password on standard input, with --password-stdin")
@@ -198,7 +206,7 @@ def _user_add(args: argparse.Namespace, out: TextIO) -> None:
 
 def _user_list(args: argparse.Namespace, out: TextIO) -> None:
     from kombo_portal.db.transaction import transaction
-    from kombo_portal.services.accounts import find_organisation, list_organisations, list_users
+    from kombo_portal.records.accounts import find_organisation, list_organisations, list_users
 
     with transaction(_engine()) as session:
         organisation = None
@@ -275,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
-    from kombo_portal.services.accounts import AccountError
+    from kombo_portal.records.accounts import AccountError
 
     args = build_parser().parse_args(argv)
     try:

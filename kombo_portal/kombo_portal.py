@@ -9,13 +9,10 @@ from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine
 from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.logs import RequestIdMiddleware, configure_portal_logging
-from kombo_portal.pages.brand import tab_title
-from kombo_portal.pages.integrations import (
-    INTEGRATIONS_PATH,
-    INTEGRATIONS_TITLE_KEY,
-    integrations_page,
-)
-from kombo_portal.pages.sign_in import SIGN_IN_PATH, SIGN_IN_TITLE_KEY, sign_in_page
+from kombo_portal.pages.integrations import INTEGRATIONS_TITLE_KEY, integrations_page
+from kombo_portal.pages.layout import tab_title
+from kombo_portal.pages.sign_in import SIGN_IN_TITLE_KEY, sign_in_page
+from kombo_portal.paths import INTEGRATIONS_PATH, SIGN_IN_PATH
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
 
@@ -24,7 +21,7 @@ backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_co
 install_backend(backend)
 # The operator's product (PORTAL_PRODUCT_NAME) names every browser tab; each page's
 # title starts in English and follows the reader's language (see auth_page_exit).
-PRODUCT_NAME = get_settings().product_name
+PRODUCT_NAME = get_settings().branding.product_name
 
 app = rx.App(
     # The portal's routes first; then headers around everything, pages included.

@@ -326,8 +326,8 @@ def configure_logging(
 
 def configure_from_settings(settings: Settings, stream: TextIO | None = None) -> PortalHandler:
     return configure_logging(
-        log_format=settings.log_format.value,
-        level=settings.log_level.value,
+        log_format=settings.logging.format.value,
+        level=settings.logging.level.value,
         secret_values=secret_values_of(settings),
         stream=stream,
     )
@@ -342,14 +342,18 @@ def configure_portal_logging() -> None:
 
 def secret_values_of(settings: Settings) -> list[str]:
     """Every value in the settings that must never appear in a log line."""
-    values = [*settings.webhook_secrets, settings.secret_key, settings.sandbox_api_key]
-    if settings.kombo_api_key is not None:
-        values.append(settings.kombo_api_key.get_secret_value())
+    values = [
+        *settings.kombo.webhook_secrets,
+        settings.security.secret_key,
+        settings.sandbox.api_key,
+    ]
+    if settings.kombo.api_key is not None:
+        values.append(settings.kombo.api_key.get_secret_value())
     for url in (
-        settings.database_url,
-        settings.redis_url,
-        settings.kombo_api_base_url_override,
-        settings.sandbox_webhook_url,
+        settings.infrastructure.database_url,
+        settings.infrastructure.redis_url,
+        settings.kombo.api_base_url_override,
+        settings.sandbox.webhook_url,
     ):
         values.extend(url_passwords(url))
     return values

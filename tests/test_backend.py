@@ -1,5 +1,6 @@
 """How the app puts the parts together: the sandbox in sandbox mode, nothing of it otherwise."""
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +11,7 @@ from kombo_portal.api import create_backend_api
 from kombo_portal.backend import build_backend
 from kombo_portal.config import Settings
 from kombo_portal.kombo import CreateLinkRequest
+from kombo_portal.use_cases.accounts import prepare_demo_accounts
 
 REAL_MODE = {
     "KOMBO_API_KEY": "ks_prod_abcdef",
@@ -60,22 +62,21 @@ def test_real_mode_mounts_no_sandbox_and_calls_kombo(engine):
     assert client.get("/sandbox/kombo/connect").status_code == 404
 
 
-def test_demo_accounts_exist_in_sandbox_mode_and_are_locked_with_a_real_key(engine):
+async def test_demo_accounts_exist_in_sandbox_mode_and_are_locked_with_a_real_key(engine):
     from sqlmodel import Session
 
-    from kombo_portal.services.accounts import (
+    from kombo_portal.records.accounts import (
         DEMO_ADMIN_EMAIL,
         DEMO_PASSWORD,
         SignInRefused,
         authenticate,
     )
 
-    build_backend(Settings.from_environment({}), lambda: engine, backend_url="http://h:1").prepare()
+    await prepare_demo_accounts(engine, sandbox_mode=True)
     with Session(engine) as session:
         assert authenticate(session, DEMO_ADMIN_EMAIL, DEMO_PASSWORD).email == DEMO_ADMIN_EMAIL
 
-    real = build_backend(Settings.from_environment(REAL_MODE), lambda: engine, backend_url="x")
-    real.prepare()
+    await prepare_demo_accounts(engine, sandbox_mode=False)
 
     with Session(engine) as session, pytest.raises(SignInRefused):
         authenticate(session, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
@@ -88,19 +89,15 @@ def test_workers_starting_at_once_all_start_with_one_set_of_demo_accounts(databa
     from kombo_portal.db.models import Organisation
 
     engines = [create_database_engine(database_url) for _ in range(3)]
-    backends = [
-        build_backend(Settings.from_environment({}), lambda e=e: e, backend_url="http://h:1")
-        for e in engines
-    ]
-    barrier = threading.Barrier(len(backends))
+    barrier = threading.Barrier(len(engines))
 
-    def start(backend) -> None:
+    def start(worker_engine) -> None:
         barrier.wait()
-        backend.prepare()
+        asyncio.run(prepare_demo_accounts(worker_engine, sandbox_mode=True))
 
     try:
-        with ThreadPoolExecutor(max_workers=len(backends)) as pool:
-            list(pool.map(start, backends))  # re-raises what any worker raised
+        with ThreadPoolExecutor(max_workers=len(engines)) as pool:
+            list(pool.map(start, engines))  # re-raises what any worker raised
     finally:
         for each in engines:
             each.dispose()

@@ -31,9 +31,9 @@ from kombo_portal.logs import (
     log_id,
     secret_values_of,
 )
+from kombo_portal.records.accounts import create_organisation
 from kombo_portal.sandbox.delivery import WebhookDeliverer
-from kombo_portal.sandbox.service import WebhookSettings, enqueue_webhook
-from kombo_portal.services.accounts import create_organisation
+from kombo_portal.sandbox.outbox import WebhookSettings, enqueue_webhook
 from kombo_portal.state.integrations import IntegrationsState
 from tests.state.test_handlers import page_state, run
 
@@ -93,11 +93,11 @@ log = logging.getLogger("kombo_portal.tests")
 
 def test_log_settings_default_to_text_and_info_and_ignore_case():
     default = Settings.from_environment({})
-    assert (default.log_format, default.log_level) == (LogFormat.TEXT, LogLevel.INFO)
+    assert (default.logging.format, default.logging.level) == (LogFormat.TEXT, LogLevel.INFO)
     chosen = Settings.from_environment({"PORTAL_LOG_FORMAT": "JSON", "PORTAL_LOG_LEVEL": "debug"})
-    assert (chosen.log_format, chosen.log_level) == (LogFormat.JSON, LogLevel.DEBUG)
+    assert (chosen.logging.format, chosen.logging.level) == (LogFormat.JSON, LogLevel.DEBUG)
     blank = Settings.from_environment({"PORTAL_LOG_FORMAT": " ", "PORTAL_LOG_LEVEL": ""})
-    assert (blank.log_format, blank.log_level) == (LogFormat.TEXT, LogLevel.INFO)
+    assert (blank.logging.format, blank.logging.level) == (LogFormat.TEXT, LogLevel.INFO)
 
 
 @pytest.mark.parametrize(

@@ -16,20 +16,16 @@ from html import escape
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
-from starlette.requests import Request, cookie_parser
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kombo_portal.config import Settings
-from kombo_portal.db.threads import in_database_thread
-from kombo_portal.db.transaction import transaction
+from kombo_portal.cookies import SESSION_COOKIE, SIGN_IN_NONCE_COOKIE
 from kombo_portal.i18n import DEFAULT_LANGUAGE, preferred_language, translate
-from kombo_portal.services.sessions import end_session, redeem_grant
-
-SESSION_COOKIE = "kombo_portal_session"
-# Set by the signing-in page for /auth only; see services.sessions.grant_session.
-SIGN_IN_NONCE_COOKIE = "kombo_portal_sign_in"
-FALLBACK_PAGE = "/sign-in"
+from kombo_portal.paths import AUTH_COOKIE_PATH, AUTH_SESSION_PATH, AUTH_SIGN_OUT_PATH, SIGN_IN_PATH
+from kombo_portal.use_cases.sessions import sign_out as sign_out_everywhere
+from kombo_portal.use_cases.sessions import take_session
 
 
 def expired_page(language: str) -> str:
@@ -41,11 +37,6 @@ def expired_page(language: str) -> str:
 
 
 EXPIRED_PAGE = expired_page(DEFAULT_LANGUAGE)
-
-
-def session_cookie_token(cookie_header: str) -> str:
-    """The session token in a Cookie header, or "" (other, malformed cookies don't matter)."""
-    return cookie_parser(cookie_header or "").get(SESSION_COOKIE, "")
 
 
 def same_host(url: str, request: Request) -> bool:
@@ -64,21 +55,16 @@ def same_host(url: str, request: Request) -> bool:
 
 
 def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Settings]):
-    async def take_session(request: Request) -> Response:
+    async def set_session_cookie(request: Request) -> Response:
         settings = get_settings()
         grant = request.query_params.get("grant", "")[:200]
-
-        def redeem():
-            with transaction(get_engine()) as session:
-                return redeem_grant(
-                    session,
-                    grant,
-                    request.cookies.get(SIGN_IN_NONCE_COOKIE, ""),
-                    settings.secret_key,
-                    lifetime=timedelta(hours=settings.session_hours),
-                )
-
-        redeemed = await in_database_thread(redeem)
+        redeemed = await take_session(
+            get_engine(),
+            settings.security.secret_key,
+            grant,
+            request.cookies.get(SIGN_IN_NONCE_COOKIE, ""),
+            timedelta(hours=settings.security.session_hours),
+        )
         if redeemed is None:
             language = preferred_language(request.headers.get("accept-language", ""))
             return HTMLResponse(expired_page(language), status_code=400)
@@ -86,35 +72,34 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
         if not same_host(destination, request):
             destination = redeemed.next_path
         response = RedirectResponse(destination, status_code=303)
-        response.delete_cookie(SIGN_IN_NONCE_COOKIE, path="/auth")
+        response.delete_cookie(SIGN_IN_NONCE_COOKIE, path=AUTH_COOKIE_PATH)
         response.set_cookie(
             SESSION_COOKIE,
             redeemed.session_token,
-            max_age=int(settings.session_hours * 3600),
+            max_age=int(settings.security.session_hours * 3600),
             path="/",
             httponly=True,
             samesite="lax",
-            secure=settings.cookie_secure,
+            secure=settings.security.cookie_secure,
         )
         return response
 
-    async def sign_out(request: Request) -> Response:
+    async def end_session(request: Request) -> Response:
         settings = get_settings()
         token = request.cookies.get(SESSION_COOKIE, "")
-
-        def end():
-            with transaction(get_engine()) as session:
-                end_session(session, token, settings.secret_key)
-
-        await in_database_thread(end)
+        await sign_out_everywhere(get_engine(), settings.security.secret_key, token)
         to = request.query_params.get("to", "")
-        response = RedirectResponse(to if same_host(to, request) else FALLBACK_PAGE, 303)
+        response = RedirectResponse(to if same_host(to, request) else SIGN_IN_PATH, 303)
         response.delete_cookie(
-            SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.cookie_secure
+            SESSION_COOKIE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.security.cookie_secure,
         )
         return response
 
     return [
-        Route("/auth/session", take_session, methods=["GET"]),
-        Route("/auth/sign-out", sign_out, methods=["GET"]),
+        Route(AUTH_SESSION_PATH, set_session_cookie, methods=["GET"]),
+        Route(AUTH_SIGN_OUT_PATH, end_session, methods=["GET"]),
     ]

@@ -10,17 +10,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kombo_portal.db.engine import DatabaseNotMigrated, check_database
-from kombo_portal.db.threads import in_database_thread
+from kombo_portal.db.engine import DatabaseNotMigrated
+from kombo_portal.paths import HEALTH_PATH
+from kombo_portal.use_cases.health import check_ready
 
 logger = logging.getLogger(__name__)
 
 
-def health_route(get_engine: Callable[[], Engine]) -> Route:
+def health_route(get_engine: Callable[[], Engine], in_sandbox_mode: Callable[[], bool]) -> Route:
+    """`in_sandbox_mode`: whether the schema to expect has the sandbox's tables."""
+
     async def healthz(_request: Request) -> JSONResponse:
         try:
-            # Database drivers block; keep the event loop free for other requests.
-            await in_database_thread(check_database, get_engine())
+            await check_ready(get_engine(), sandbox=in_sandbox_mode())
         except DatabaseNotMigrated:
             logger.warning("Health check: the database schema is behind the code")
             return _unavailable(database="not migrated")
@@ -31,7 +33,7 @@ def health_route(get_engine: Callable[[], Engine]) -> Route:
             {"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"}
         )
 
-    return Route("/healthz", healthz, methods=["GET"])
+    return Route(HEALTH_PATH, healthz, methods=["GET"])
 
 
 def _unavailable(**down: str) -> JSONResponse:

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kombo_portal.api.app import SANDBOX_MOUNT_PATH
 from kombo_portal.config import Settings
+from kombo_portal.paths import SANDBOX_MOUNT_PATH
 
 # Tool logos come from Kombo's asset host, which Kombo does not pin down: any https image.
 IMAGE_SOURCES = "'self' data: https:"
@@ -77,11 +77,11 @@ class SecurityPolicy:
                 # The configured backend URL may name this host differently (localhost).
                 parts = urlsplit(sandbox_url)
                 sandbox_sources.append(f"{parts.scheme}://{parts.netloc}")
-        frames = [*sandbox_sources, *settings.kombo_connect_origins]
+        frames = [*sandbox_sources, *settings.connect.flow_origins]
         return cls(
             frame_sources=tuple(dict.fromkeys(frames)),
-            frame_ancestors=settings.frame_ancestors,
-            https=settings.cookie_secure,
+            frame_ancestors=settings.security.frame_ancestors,
+            https=settings.security.cookie_secure,
             sandbox_path=SANDBOX_MOUNT_PATH if settings.sandbox_mode else None,
             extra_image_sources=tuple(source for source in sandbox_sources if source != "'self'"),
         )

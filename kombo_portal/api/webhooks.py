@@ -24,14 +24,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kombo_portal.db.threads import in_database_thread
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, verify_webhook_signature
-from kombo_portal.services.webhooks import InvalidEvent, ingest_event, parse_event
+from kombo_portal.paths import WEBHOOK_PATHS
+from kombo_portal.records.webhook_events import InvalidEvent, parse_event
+from kombo_portal.use_cases.webhooks import receive_event
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-WEBHOOK_PATHS = ("/webhooks/kombo", "/webhooks/kombo/integration-created")
 
 # Fetches what a webhook does not carry (the tool's label and logo) after the event
 # is stored; a failure there is logged, the webhook is still answered 200.
@@ -81,7 +81,7 @@ def webhook_routes(
         except InvalidEvent as invalid:
             return _answer(400, str(invalid))
         try:
-            result = await in_database_thread(ingest_event, get_engine(), event)
+            result = await receive_event(get_engine(), event)
         except DataError:
             # The database refused a value of this event: delivering it again cannot help.
             logger.warning("Webhook %s refused by the database as invalid data", event.id)

@@ -22,7 +22,7 @@ def hold_lock(session: Session, name: str) -> None:
     held = session.info.setdefault(_HELD, set())
     if name in held:
         return
-    session.exec(text("SELECT pg_advisory_xact_lock(hashtext(:name))").bindparams(name=name))
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
     held.add(name)
 
 

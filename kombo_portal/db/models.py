@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from sqlalchemy import Column, DateTime, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
@@ -17,6 +18,15 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class Table(SQLModel):
+    """The portal's tables, each naming itself with `__tablename__`."""
+
+    # SQLModel declares `__tablename__` twice: as a class variable (what a table
+    # sets) and as the method that makes the default; type checkers see only the
+    # method. Any: a name (str) here, that method in SQLModel.
+    __tablename__: ClassVar[Any]
 
 
 def utc_now() -> datetime:
@@ -38,7 +48,7 @@ def is_record_id(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isalnum()
 
 
-class Organisation(SQLModel, table=True):
+class Organisation(Table, table=True):
     """A customer of the operator. Its id is what goes to Kombo as `end_user_origin_id`."""
 
     __tablename__ = "organisation"
@@ -58,7 +68,7 @@ class Role(StrEnum):
     MEMBER = "member"  # may only look
 
 
-class User(SQLModel, table=True):
+class User(Table, table=True):
     """A customer admin or member; belongs to one organisation."""
 
     __tablename__ = "portal_user"
@@ -78,7 +88,7 @@ class User(SQLModel, table=True):
     )
 
 
-class UserSession(SQLModel, table=True):
+class UserSession(Table, table=True):
     """A signed-in browser. The id is a hash of the cookie's token, never the token."""
 
     __tablename__ = "user_session"
@@ -95,7 +105,7 @@ class UserSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class SignInAttempt(SQLModel, table=True):
+class SignInAttempt(Table, table=True):
     """Failed sign-ins, per email (hashed), to slow down guessing across all workers."""
 
     __tablename__ = "sign_in_attempt"
@@ -107,10 +117,10 @@ class SignInAttempt(SQLModel, table=True):
     )
 
 
-class Integration(SQLModel, table=True):
+class Integration(Table, table=True):
     """An organisation's connection to one HR or recruiting system, as Kombo reports it.
 
-    Changed only by kombo_portal.services.integrations, whichever way the news arrives
+    Changed only by kombo_portal.records.integrations, whichever way the news arrives
     (activation token, webhook, reconnect).
     """
 
@@ -145,7 +155,7 @@ class Integration(SQLModel, table=True):
     )
 
 
-class ConnectAttempt(SQLModel, table=True):
+class ConnectAttempt(Table, table=True):
     """The audit trail of what admins did to integrations: who, when, which category
     and integration, how it ended."""
 
@@ -173,7 +183,7 @@ class ConnectAttempt(SQLModel, table=True):
     )
 
 
-class WebhookEvent(SQLModel, table=True):
+class WebhookEvent(Table, table=True):
     """The webhook inbox: every verified event, once (keyed by Kombo's event id)."""
 
     __tablename__ = "webhook_event"
@@ -194,7 +204,7 @@ class WebhookEvent(SQLModel, table=True):
     flag: str | None = Field(default=None, max_length=200)
 
 
-class FlowFailure(SQLModel, table=True):
+class FlowFailure(Table, table=True):
     """A failed Connect flow that Kombo reported (`connection-flow-failed`)."""
 
     __tablename__ = "flow_failure"
@@ -209,7 +219,7 @@ class FlowFailure(SQLModel, table=True):
     )
 
 
-class MagicLink(SQLModel, table=True):
+class MagicLink(Table, table=True):
     """An invitation: a Kombo MAGIC_LINK for a colleague who holds the credentials."""
 
     __tablename__ = "magic_link"
@@ -229,7 +239,7 @@ class MagicLink(SQLModel, table=True):
     )
 
 
-class SessionGrant(SQLModel, table=True):
+class SessionGrant(Table, table=True):
     """A one-time, one-minute hand-over from a successful sign-in to the route that
     sets the HttpOnly session cookie (event handlers cannot set HttpOnly cookies)."""
 

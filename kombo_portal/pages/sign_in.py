@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kombo_portal.components import document_language, page_exit
 from kombo_portal.config import get_settings
-from kombo_portal.pages.brand import brand, colour_mode_toggle, tab_title
-from kombo_portal.pages.language import language_switch
-from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
-from kombo_portal.state.auth import SIGN_IN_PATH, AuthState
-
-__all__ = ["SIGN_IN_PATH", "SIGN_IN_TITLE_KEY", "sign_in_page"]
+from kombo_portal.pages.layout import (
+    brand,
+    colour_mode_toggle,
+    language_switch,
+    page_chrome,
+    page_is_live,
+    t,
+)
+from kombo_portal.records.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
+from kombo_portal.state.auth import AuthState
 
 # The page's title: its heading, and (with the product's name) its browser tab's.
 SIGN_IN_TITLE_KEY = "sign_in.title"
-
-
-def t(key: str) -> rx.Var:
-    """A word of the page in the page's language (see kombo_portal.i18n)."""
-    return AuthState.text[key]
 
 
 def demo_credentials() -> rx.Component:
@@ -48,26 +46,11 @@ def labelled_input(label: rx.Var, name: str, **props) -> rx.Component:
             required=True,
             width="100%",
             size="3",
-            disabled=~AuthState.is_hydrated,
+            disabled=~page_is_live(),
             **props,
         ),
         spacing="1",
         width="100%",
-    )
-
-
-def auth_page_exit(title_key: str) -> rx.Component:
-    """Carries out the page loads that signing in and out ask for; and keeps
-    `<html lang>` on the page's language, and the tab's title (the catalogue's
-    `title_key`) in it (both pages have this)."""
-    return rx.fragment(
-        page_exit(
-            href=AuthState.exit_url,
-            cookie=AuthState.exit_cookie,
-            order=AuthState.exit_order,
-            live=AuthState.is_hydrated,
-        ),
-        document_language(lang=AuthState.language, title=tab_title(t(title_key))),
     )
 
 
@@ -92,7 +75,7 @@ def sign_in_page() -> rx.Component:
                 spacing="4",
                 width="min(420px, 100%)",
             ),
-            auth_page_exit(SIGN_IN_TITLE_KEY),
+            page_chrome(SIGN_IN_TITLE_KEY),
             min_height="100vh",
             padding="4",
         )
@@ -126,7 +109,7 @@ def sign_in_card() -> rx.Component:
                     type="submit",
                     size="3",
                     width="100%",
-                    disabled=~AuthState.is_hydrated,
+                    disabled=~page_is_live(),
                 ),
                 spacing="4",
                 width="100%",

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, func
-from sqlmodel import Session, select
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
 
+from kombo_portal.db.columns import column_length
 from kombo_portal.db.locks import hold_lock
 from kombo_portal.db.models import (
     Organisation,
@@ -20,9 +21,8 @@ from kombo_portal.db.models import (
     as_utc,
     utc_now,
 )
-from kombo_portal.db.transaction import transaction
-from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.kombo.models import Language
+from kombo_portal.problems import Problem
 
 LANGUAGES = tuple(language.value for language in Language)
 MIN_PASSWORD_LENGTH = 12
@@ -39,26 +39,19 @@ _DUMMY_HASH = _hasher.hash("not a real password, only here for timing")
 
 
 # The most an email address can be, and the width of every email column.
-MAX_EMAIL_LENGTH = 320
+MAX_EMAIL_LENGTH = column_length(User.email)
 
 
 class AccountError(ValueError):
     """An account change that cannot be made; the message says why, for the operator."""
 
 
-class SignInRefused(Exception):
-    """`key` and `params` name the message for the page (kombo_portal.i18n); `message`
-    is it in English."""
+class SignInRefused(Problem):
+    """A refused sign-in; `retry_after_seconds` when it was refused for trying too often."""
 
     def __init__(self, key: str, retry_after_seconds: int | None = None, **params: object) -> None:
-        self.key = key
-        self.params = params
-        self.message = translate(DEFAULT_LANGUAGE, key, **params)
+        self._describe(key, params, log_url=None)
         self.retry_after_seconds = retry_after_seconds
-        super().__init__(self.message)
-
-    def text(self, language: str) -> str:
-        return translate(language, self.key, **self.params)
 
 
 def normalise_email(email: str) -> str:
@@ -134,16 +127,15 @@ def create_user(
     return user
 
 
-def set_language(engine: Engine, user_id: str, language: str) -> None:
+def set_language(session: Session, user_id: str, language: str) -> None:
     """Store the language a user chose, so it follows them to every browser (and to
     Kombo's flow)."""
     if language not in LANGUAGES:
         raise AccountError(f"the language must be one of {', '.join(LANGUAGES)}")
-    with transaction(engine) as session:
-        user = session.get(User, user_id)
-        if user is not None and user.language != language:
-            user.language = language
-            session.add(user)
+    user = session.get(User, user_id)
+    if user is not None and user.language != language:
+        user.language = language
+        session.add(user)
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -172,12 +164,12 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
     email_key = hashlib.sha256(normalise_email(email).encode()).hexdigest()
     _serialise_attempts(session, email_key)
     window_start = now - SIGN_IN_WINDOW
-    session.exec(delete(SignInAttempt).where(SignInAttempt.attempted_at < window_start))
+    session.exec(delete(SignInAttempt).where(col(SignInAttempt.attempted_at) < window_start))
     recent = session.exec(
         select(SignInAttempt.attempted_at)
         .where(SignInAttempt.email_key == email_key)
         .where(SignInAttempt.attempted_at >= window_start)
-        .order_by(SignInAttempt.attempted_at)
+        .order_by(col(SignInAttempt.attempted_at))
     ).all()
     if len(recent) >= SIGN_IN_FAILURES_ALLOWED:
         oldest = as_utc(recent[-SIGN_IN_FAILURES_ALLOWED])
@@ -260,6 +252,6 @@ def lock_demo_accounts(session: Session) -> int:
         ):
             user.password_hash = LOCKED_PASSWORD_HASH
             session.add(user)
-            session.exec(delete(UserSession).where(UserSession.user_id == user.id))
+            session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
             locked += 1
     return locked

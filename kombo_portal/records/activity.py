@@ -7,16 +7,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kombo_portal.db.columns import column_length, storable_text
 from kombo_portal.db.models import (
     ConnectAttempt,
+    FlowFailure,
     Integration,
     WebhookEvent,
     as_utc,
 )
 from kombo_portal.i18n import DEFAULT_LANGUAGE, TextKey, category_name, translate
-from kombo_portal.services.integrations import clean_text, people_names, tool_display_name
+from kombo_portal.records.integrations import tool_display_name
+from kombo_portal.records.overview import people_names
 
 KOMBO = "Kombo"
 # Kombo's news that the log shows (data activity and other types are not its business).
@@ -94,7 +97,7 @@ def _attempt_entries(session, organisation_id, limit, tools, names) -> list[Acti
         select(ConnectAttempt)
         .where(ConnectAttempt.organisation_id == organisation_id)
         .where(ConnectAttempt.outcome != "started")
-        .order_by(ConnectAttempt.started_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(ConnectAttempt.started_at).desc())
         .limit(limit)
     ).all()
     entries = []
@@ -118,9 +121,9 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
     events = session.exec(
         select(WebhookEvent)
         .where(WebhookEvent.organisation_id == organisation_id)
-        .where(WebhookEvent.applied_at.is_not(None))  # type: ignore[union-attr]
-        .where(WebhookEvent.type.in_(LOGGED_EVENT_TYPES))  # type: ignore[attr-defined]
-        .order_by(WebhookEvent.received_at.desc())  # type: ignore[attr-defined]
+        .where(col(WebhookEvent.applied_at).is_not(None))
+        .where(col(WebhookEvent.type).in_(LOGGED_EVENT_TYPES))
+        .order_by(col(WebhookEvent.received_at).desc())
         .limit(limit)
     ).all()
     entries = []
@@ -134,14 +137,14 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
         elif event.type == "integration-deleted":
             key = "activity.kombo.deleted"
         elif event.type == "integration-state-changed":
-            state = clean_text(data.get("state"), 32) or ""
+            state = storable_text(data.get("state"), column_length(Integration.state)) or ""
             key = _STATES.get(
                 state, "activity.kombo.other_state" if state else "activity.kombo.unknown_state"
             )
             params["state"] = state.lower()
         elif event.type == "connection-flow-failed":
             key = "activity.kombo.flow_failed"
-            log_url = clean_text(data.get("log_url"), 2000)
+            log_url = storable_text(data.get("log_url"), column_length(FlowFailure.log_url))
         else:
             continue
         entries.append(
@@ -158,5 +161,7 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
 
 
 def _tool_name(data: dict) -> str:
-    tool = clean_text(data.get("tool") or data.get("integration_tool"), 100)
+    tool = storable_text(
+        data.get("tool") or data.get("integration_tool"), column_length(Integration.tool_id)
+    )
     return tool_display_name(tool) if tool else TextKey("activity.an_integration")

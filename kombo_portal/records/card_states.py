@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import FlowFailure, Integration, as_utc
 
@@ -107,7 +107,7 @@ def primary_action(state: CardState) -> CardAction:
 
 
 def _later(failure: FlowFailure, removed: Integration) -> bool:
-    return as_utc(failure.failed_at) > as_utc(removed.removed_at)  # type: ignore[arg-type]
+    return removed.removed_at is None or as_utc(failure.failed_at) > as_utc(removed.removed_at)
 
 
 def latest_removed(session: Session, organisation_id: str) -> dict[str, Integration]:
@@ -116,7 +116,7 @@ def latest_removed(session: Session, organisation_id: str) -> dict[str, Integrat
     removed = session.exec(
         select(Integration)
         .where(Integration.organisation_id == organisation_id)
-        .where(Integration.removed_at.is_not(None))  # type: ignore[union-attr]
-        .order_by(Integration.removed_at)  # type: ignore[arg-type]
+        .where(col(Integration.removed_at).is_not(None))
+        .order_by(col(Integration.removed_at))
     ).all()
     return {integration.category: integration for integration in removed}

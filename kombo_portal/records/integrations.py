@@ -13,52 +13,25 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
-from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kombo_portal.db.columns import column_length, storable_text
 from kombo_portal.db.locks import hold_lock
 from kombo_portal.db.models import (
-    FlowFailure,
     Integration,
-    Organisation,
-    User,
     WebhookEvent,
     as_utc,
     utc_now,
 )
+from kombo_portal.records.versions import bump_version
 
 # Webhooks about an integration that can arrive before the portal knows it.
 WAITING_EVENT_TYPES = ("integration-deleted", "integration-state-changed")
-# Longest values the record's columns hold.
-FIELD_LIMITS = {
-    "kombo_integration_id": 200,
-    "category": 16,
-    "tool_id": 100,
-    "tool_label": 200,
-    "tool_logo_url": 2000,
-    "state": 32,
-    "setup_status": 32,
-    "qa_status": 16,
-}
-
-
-def clean_text(value: object, max_length: int) -> str | None:
-    """`value` if it is a usable string for a column of `max_length`, else None.
-
-    Refuses what databases refuse: NUL characters and lone surrogates (which JSON's
-    `\\ud800` escapes can produce), and anything longer than the column.
-    """
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        return None
-    if "\x00" in value:
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-    return value
+# Kombo's `end_user.origin_id` as the portal reads it: longer than any id of ours, so an
+# event naming another organisation by a long id is told apart from one naming none.
+MAX_ORIGIN_ID_LENGTH = 200
 
 
 def tool_display_name(tool_id: str) -> str:
@@ -100,31 +73,6 @@ class IntegrationOwnedElsewhere(Exception):
 
 class IncompleteFacts(ValueError):
     """A new record needs at least the category and the tool."""
-
-
-@dataclass(frozen=True)
-class Overview:
-    """What an organisation's Integrations page shows."""
-
-    integrations: list[Integration]
-    people: dict[str, str]  # user id -> name
-    failures: dict[str, FlowFailure]  # category -> latest failed flow not followed by success
-
-
-def people_names(session: Session, organisation_id: str) -> dict[str, str]:
-    """The organisation's users by id: their names."""
-    return {
-        user.id: user.name
-        for user in session.exec(select(User).where(User.organisation_id == organisation_id))
-    }
-
-
-def overview(session: Session, organisation_id: str) -> Overview:
-    return Overview(
-        integrations=current_integrations(session, organisation_id),
-        people=people_names(session, organisation_id),
-        failures=latest_flow_failures(session, organisation_id),
-    )
 
 
 def lock_integration(session: Session, kombo_integration_id: str) -> None:
@@ -179,7 +127,7 @@ def record_integration(
             record.connected_by_user_id = connected_by_user_id
         record.updated_at = now
         session.add(record)
-    _bump_version(session, record.organisation_id)
+    bump_version(session, record.organisation_id)
     session.flush()
     return record
 
@@ -203,7 +151,7 @@ def mark_removed(
         record.removed_at = removed_at or utc_now()
         record.updated_at = utc_now()
         session.add(record)
-        _bump_version(session, record.organisation_id)
+        bump_version(session, record.organisation_id)
     return record
 
 
@@ -261,57 +209,11 @@ def record_data_activity(
 # Built once, values bound per call: SQLAlchemy reuses the compiled statement.
 _NOTE_DATA_ACTIVITY = (
     update(Integration)
-    .where(Integration.kombo_integration_id == bindparam("integration"))
-    .where(Integration.removed_at.is_(None))  # type: ignore[union-attr]
+    .where(col(Integration.kombo_integration_id) == bindparam("integration"))
+    .where(col(Integration.removed_at).is_(None))
     .values(last_data_activity_at=bindparam("at"))
-    .returning(Integration.organisation_id)
+    .returning(col(Integration.organisation_id))
 )
-
-
-def record_flow_failure(
-    session: Session,
-    organisation_id: str,
-    *,
-    category: str,
-    tool_id: str,
-    log_url: str | None,
-    now: datetime | None = None,
-) -> FlowFailure:
-    failure = FlowFailure(
-        organisation_id=organisation_id,
-        category=category,
-        tool_id=tool_id,
-        log_url=log_url,
-        failed_at=now or utc_now(),
-    )
-    session.add(failure)
-    _bump_version(session, organisation_id)
-    return failure
-
-
-def clear_flow_failures(session: Session, organisation_id: str, category: str) -> None:
-    """A connection of the category succeeded: earlier failed attempts are no news."""
-    session.exec(
-        delete(FlowFailure)
-        .where(FlowFailure.organisation_id == organisation_id)
-        .where(FlowFailure.category == category)
-    )
-
-
-def latest_flow_failures(session: Session, organisation_id: str) -> dict[str, FlowFailure]:
-    """Per category, the latest failed flow that no connection succeeded after."""
-    failures: dict[str, FlowFailure] = {}
-    for failure in session.exec(
-        select(FlowFailure)
-        .where(FlowFailure.organisation_id == organisation_id)
-        .order_by(FlowFailure.failed_at)
-    ):
-        failures[failure.category] = failure
-    for integration in current_integrations(session, organisation_id):
-        failure = failures.get(integration.category)
-        if failure and as_utc(failure.failed_at) <= as_utc(integration.connected_at):
-            del failures[integration.category]
-    return failures
 
 
 def find_by_kombo_id(session: Session, kombo_integration_id: str) -> Integration | None:
@@ -326,8 +228,8 @@ def current_integrations(session: Session, organisation_id: str) -> list[Integra
         session.exec(
             select(Integration)
             .where(Integration.organisation_id == organisation_id)
-            .where(Integration.removed_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Integration.connected_at)
+            .where(col(Integration.removed_at).is_(None))
+            .order_by(col(Integration.connected_at))
         )
     )
 
@@ -341,13 +243,6 @@ def has_live_integration(
         integration.category == category and integration.kombo_integration_id != other_than
         for integration in current_integrations(session, organisation_id)
     )
-
-
-def organisation_version(session: Session, organisation_id: str) -> int:
-    version = session.exec(
-        select(Organisation.version).where(Organisation.id == organisation_id)
-    ).first()
-    return version or 0
 
 
 def _insert_or_find(
@@ -410,10 +305,10 @@ def _apply_waiting_events(session: Session, record: Integration, now: datetime) 
     waiting = session.exec(
         select(WebhookEvent)
         .where(WebhookEvent.kombo_integration_id == record.kombo_integration_id)
-        .where(WebhookEvent.applied_at.is_(None))  # type: ignore[union-attr]
-        .where(WebhookEvent.flag.is_(None))  # type: ignore[union-attr]
-        .where(WebhookEvent.type.in_(WAITING_EVENT_TYPES))  # type: ignore[attr-defined]
-        .order_by(WebhookEvent.received_at)
+        .where(col(WebhookEvent.applied_at).is_(None))
+        .where(col(WebhookEvent.flag).is_(None))
+        .where(col(WebhookEvent.type).in_(WAITING_EVENT_TYPES))
+        .order_by(col(WebhookEvent.received_at))
     ).all()
     for event in waiting:
         data = json.loads(event.body).get("data", {})
@@ -440,9 +335,11 @@ def state_facts(record: Integration, data: dict) -> IntegrationFacts:
     return IntegrationFacts(
         kombo_integration_id=record.kombo_integration_id,
         organisation_id=record.organisation_id,
-        state=clean_text(data.get("state"), FIELD_LIMITS["state"]),
-        setup_status=clean_text(data.get("setup_status"), FIELD_LIMITS["setup_status"]),
-        qa_status=clean_text(data.get("qa_status"), FIELD_LIMITS["qa_status"]),
+        state=storable_text(data.get("state"), column_length(Integration.state)),
+        setup_status=storable_text(
+            data.get("setup_status"), column_length(Integration.setup_status)
+        ),
+        qa_status=storable_text(data.get("qa_status"), column_length(Integration.qa_status)),
         state_as_of=parse_moment(data.get("updated_at")),
     )
 
@@ -452,31 +349,4 @@ def event_origin(data: dict) -> str | None:
     end_user = data.get("end_user")
     if not isinstance(end_user, dict):
         return None
-    return clean_text(end_user.get("origin_id"), 200)
-
-
-def _bump_version(session: Session, organisation_id: str) -> None:
-    """Open pages of the organisation reload when its version changes: bumped once,
-    at commit (below)."""
-    session.info.setdefault("changed_organisations", set()).add(organisation_id)
-
-
-@sqlalchemy_event.listens_for(Session, "before_commit")
-def _bump_versions_at_commit(session: Session) -> None:
-    # The UPDATE locks the organisation's row until the commit. Done last, it holds
-    # the lock for one round trip instead of for the rest of the transaction, so
-    # concurrent webhooks for one organisation's integrations queue less.
-    changed = session.info.pop("changed_organisations", set())
-    for organisation_id in sorted(changed):  # one order: no deadlocks between two
-        session.exec(
-            update(Organisation)
-            .where(Organisation.id == organisation_id)
-            .values(version=Organisation.version + 1)
-        )
-
-
-@sqlalchemy_event.listens_for(Session, "after_commit")
-@sqlalchemy_event.listens_for(Session, "after_rollback")
-def _forget_transaction_notes(session: Session) -> None:
-    # Bumped at commit, and a rolled-back change changed nothing.
-    session.info.pop("changed_organisations", None)
+    return storable_text(end_user.get("origin_id"), MAX_ORIGIN_ID_LENGTH)

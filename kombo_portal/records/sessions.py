@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import Organisation, SessionGrant, User, UserSession, as_utc, utc_now
 from kombo_portal.kombo.models import Language
@@ -31,7 +31,7 @@ class SignedInUser:
     language: str | None  # None: the user never chose one (pages follow the browser)
     organisation_id: str
     organisation_name: str
-    # The organisation's version when the session was read (services.integrations
+    # The organisation's version when the session was read (records.versions
     # bumps it on every change): an open page's cheap "anything new?" check.
     organisation_version: int = 0
 
@@ -68,7 +68,7 @@ def start_session(
         )
     )
     # Expired sessions of anyone are of no use: drop them while we are here.
-    session.exec(delete(UserSession).where(UserSession.expires_at < now))
+    session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))
     return token
 
 
@@ -80,8 +80,8 @@ def resolve_session(
         return None
     row = session.exec(
         select(UserSession, User, Organisation)
-        .join(User, User.id == UserSession.user_id)
-        .join(Organisation, Organisation.id == User.organisation_id)
+        .join(User, col(User.id) == UserSession.user_id)
+        .join(Organisation, col(Organisation.id) == User.organisation_id)
         .where(UserSession.id == _token_hash(token, secret_key))
     ).first()
     if row is None:
@@ -103,7 +103,9 @@ def resolve_session(
 
 def end_session(session: Session, token: str, secret_key: str) -> None:
     if token:
-        session.exec(delete(UserSession).where(UserSession.id == _token_hash(token, secret_key)))
+        session.exec(
+            delete(UserSession).where(col(UserSession.id) == _token_hash(token, secret_key))
+        )
 
 
 GRANT_LIFETIME = timedelta(minutes=1)
@@ -140,7 +142,7 @@ def grant_session(
             expires_at=now + GRANT_LIFETIME,
         )
     )
-    session.exec(delete(SessionGrant).where(SessionGrant.expires_at < now))
+    session.exec(delete(SessionGrant).where(col(SessionGrant.expires_at) < now))
     return token
 
 

@@ -1,7 +1,8 @@
 """Kombo's webhooks, once verified: parse, apply, store in the inbox once.
 
-Applying and storing happen in one transaction: either the event is in the inbox
-and its effects are in the database, or neither is (and Kombo delivers it again).
+Applying and storing happen in the caller's one transaction (use_cases.webhooks):
+either the event is in the inbox and its effects are in the database, or neither is
+(and Kombo delivers it again).
 """
 
 from __future__ import annotations
@@ -12,35 +13,35 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
-from kombo_portal.db.models import Organisation, WebhookEvent, utc_now
-from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import MAX_EMAIL_LENGTH
-from kombo_portal.services.integrations import (
-    FIELD_LIMITS,
+from kombo_portal.db.columns import column_length, storable_text
+from kombo_portal.db.models import FlowFailure, Integration, Organisation, WebhookEvent, utc_now
+from kombo_portal.records.accounts import MAX_EMAIL_LENGTH
+from kombo_portal.records.flow_failures import record_flow_failure
+from kombo_portal.records.integrations import (
     WAITING_EVENT_TYPES,
     IncompleteFacts,
     IntegrationFacts,
     IntegrationOwnedElsewhere,
-    clean_text,
     event_origin,
     find_by_kombo_id,
     lock_integration,
     mark_removed,
     parse_moment,
     record_data_activity,
-    record_flow_failure,
     record_integration,
     state_facts,
 )
-from kombo_portal.services.invitations import created_through_revoked_invitation
+from kombo_portal.records.invitations import created_through_revoked_invitation
 
-MAX_EVENT_ID_LENGTH = 200
-MAX_EVENT_TYPE_LENGTH = 100
+MAX_EVENT_ID_LENGTH = column_length(WebhookEvent.id)
+INTEGRATION_ID_LENGTH = column_length(Integration.kombo_integration_id)
+TOOL_ID_LENGTH = column_length(Integration.tool_id)
+MAX_EVENT_TYPE_LENGTH = column_length(WebhookEvent.type)
 
 
 class InvalidEvent(ValueError):
@@ -86,43 +87,40 @@ def parse_event(raw: bytes) -> KomboEvent:
     event_id, event_type, data = payload.get("id"), payload.get("type"), payload.get("data")
     if not isinstance(event_id, str) or not event_id.strip():
         raise InvalidEvent("`id` must be a non-empty string")
-    if clean_text(event_id, MAX_EVENT_ID_LENGTH) is None:
+    if storable_text(event_id, MAX_EVENT_ID_LENGTH) is None:
         raise InvalidEvent(f"`id` must be text of at most {MAX_EVENT_ID_LENGTH} characters")
     if not isinstance(event_type, str) or not event_type.strip():
         raise InvalidEvent("`type` must be a non-empty string")
-    if clean_text(event_type, MAX_EVENT_TYPE_LENGTH) is None:
+    if storable_text(event_type, MAX_EVENT_TYPE_LENGTH) is None:
         raise InvalidEvent(f"`type` must be text of at most {MAX_EVENT_TYPE_LENGTH} characters")
     if not isinstance(data, dict):
         raise InvalidEvent("`data` must be an object")
     return KomboEvent(id=event_id, type=event_type, data=data, body=text)
 
 
-class _AlreadyStored(Exception):
-    """The inbox holds the event already: the transaction that applied it again is undone."""
+class AlreadyStored(Exception):
+    """The inbox holds the event already: the caller must roll back what `ingest` did."""
 
 
-def ingest_event(engine: Engine, event: KomboEvent) -> IngestResult:
-    """Apply the event and store it in the inbox, in one transaction, once.
+def ingest(session: Session, event: KomboEvent) -> IngestResult:
+    """Apply the event and store it in the inbox, in the caller's transaction; raises
+    AlreadyStored if the inbox holds it already (then nothing of this may be kept).
 
     The inbox row is written last, in one statement that does nothing if the event id
-    is there already; then everything this delivery did is rolled back. Applying
-    before storing saves a look-up (and the statements of a second write of the row)
-    for every event, at the price of some work for each repeat, which is rare.
+    is there already. Applying before storing saves a look-up (and the statements of a
+    second write of the row) for every event, at the price of some work for each
+    repeat, which is rare.
     """
-    try:
-        with transaction(engine) as session:
-            if event.type in WAITING_EVENT_TYPES or event.type == "integration-created":
-                # Serialise with anything else changing this integration (see integrations).
-                subject = _subject(event)
-                if subject:
-                    lock_integration(session, subject)
-            inbox = WebhookEvent(id=event.id, type=event.type, body=event.body)
-            result = _apply(session, inbox, event)
-            if not _store_once(session, inbox):
-                raise _AlreadyStored
-            return result
-    except _AlreadyStored:
-        return IngestResult(Outcome.DUPLICATE)
+    if event.type in WAITING_EVENT_TYPES or event.type == "integration-created":
+        # Serialise with anything else changing this integration (see integrations).
+        subject = _subject(event)
+        if subject:
+            lock_integration(session, subject)
+    inbox = WebhookEvent(id=event.id, type=event.type, body=event.body)
+    result = _apply(session, inbox, event)
+    if not _store_once(session, inbox):
+        raise AlreadyStored(event.id)
+    return result
 
 
 def _store_once(session: Session, inbox: WebhookEvent) -> bool:
@@ -136,20 +134,20 @@ def _store_once(session: Session, inbox: WebhookEvent) -> bool:
     return session.connection().execute(statement, values).first() is not None
 
 
-_INBOX_COLUMNS = tuple(WebhookEvent.__table__.columns)  # type: ignore[attr-defined]
+_INBOX_COLUMNS = tuple(SQLModel.metadata.tables[WebhookEvent.__tablename__].columns)
 # Built once, values bound per call: SQLAlchemy reuses the compiled statement.
 _INSERT_UNLESS_STORED = {
     name: insert(WebhookEvent)
     .values({column.name: bindparam(column.name, type_=column.type) for column in _INBOX_COLUMNS})
     .on_conflict_do_nothing(index_elements=["id"])
-    .returning(WebhookEvent.id)  # type: ignore[arg-type]
+    .returning(col(WebhookEvent.id))
     for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
 
 
 def _subject(event: KomboEvent) -> str | None:
     key = "integration_id" if event.type == "integration-state-changed" else "id"
-    return clean_text(event.data.get(key), FIELD_LIMITS["kombo_integration_id"])
+    return storable_text(event.data.get(key), INTEGRATION_ID_LENGTH)
 
 
 def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestResult:
@@ -172,7 +170,7 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         )
         if find_by_kombo_id(session, integration_id) is None and (
             created_through_revoked_invitation(
-                session, organisation.id, category, clean_text(creator, MAX_EMAIL_LENGTH)
+                session, organisation.id, category, storable_text(creator, MAX_EMAIL_LENGTH)
             )
         ):
             return _flag(inbox, "created through a revoked invitation")
@@ -183,7 +181,7 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
                     kombo_integration_id=integration_id,
                     organisation_id=organisation.id,
                     category=category,
-                    tool_id=clean_text(data.get("tool"), FIELD_LIMITS["tool_id"]),
+                    tool_id=storable_text(data.get("tool"), TOOL_ID_LENGTH),
                 ),
                 now=now,
             )
@@ -224,7 +222,7 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         if organisation is None:
             return _flag(inbox, "unknown organisation (end_user.origin_id)")
         category = _category(data.get("integration_category"))
-        tool = clean_text(data.get("integration_tool"), FIELD_LIMITS["tool_id"])
+        tool = storable_text(data.get("integration_tool"), TOOL_ID_LENGTH)
         if category is None or tool is None:
             return _flag(inbox, "no usable category or tool")
         inbox.organisation_id = organisation.id
@@ -233,16 +231,14 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
             organisation.id,
             category=category,
             tool_id=tool,
-            log_url=clean_text(data.get("log_url"), 2000),
+            log_url=storable_text(data.get("log_url"), column_length(FlowFailure.log_url)),
             now=now,
         )
         _mark_applied(inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=organisation.id)
 
     if event.type in ("data-changed", "sync-finished"):
-        integration_id = clean_text(
-            data.get("integration_id"), FIELD_LIMITS["kombo_integration_id"]
-        )
+        integration_id = storable_text(data.get("integration_id"), INTEGRATION_ID_LENGTH)
         owner = record_data_activity(session, integration_id, now) if integration_id else None
         inbox.kombo_integration_id = integration_id
         if owner is None:
@@ -256,7 +252,7 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
 
 def _category(value: object) -> str | None:
     """Kombo's categories are short upper-case words (HRIS, ATS, ...); a new one is kept."""
-    category = clean_text(value, FIELD_LIMITS["category"])
+    category = storable_text(value, column_length(Integration.category))
     return category if category and category.isalpha() and category.isupper() else None
 
 

@@ -9,16 +9,16 @@ another tab, expiry, a deleted user) stops working at the next click.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote, urlsplit
 
 import reflex as rx
+from reflex.state import BaseState
 
-from kombo_portal.api.auth import SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.backend import current_backend
-from kombo_portal.db.models import User
-from kombo_portal.db.threads import in_database_thread
-from kombo_portal.db.transaction import reading, transaction
+from kombo_portal.cookies import SIGN_IN_NONCE_COOKIE, session_cookie_token
+from kombo_portal.db.columns import storable_text
 from kombo_portal.i18n import (
     DEFAULT_LANGUAGE,
     page_texts,
@@ -26,12 +26,18 @@ from kombo_portal.i18n import (
     supported,
     translate,
 )
-from kombo_portal.services.accounts import MAX_EMAIL_LENGTH, SignInRefused, authenticate
-from kombo_portal.services.sessions import SignedInUser, grant_session, resolve_session
+from kombo_portal.paths import (
+    AUTH_COOKIE_PATH,
+    AUTH_SESSION_PATH,
+    AUTH_SIGN_OUT_PATH,
+    HOME_PATH,
+    SIGN_IN_PATH,
+)
+from kombo_portal.records.accounts import MAX_EMAIL_LENGTH, SignInRefused
+from kombo_portal.records.sessions import SignedInUser
 from kombo_portal.state import inputs
+from kombo_portal.use_cases import sessions
 
-SIGN_IN_PATH = "/sign-in"
-HOME_PATH = "/settings/integrations"
 MAX_PASSWORD_LENGTH = 1024
 LANGUAGE_COOKIE = "kombo_portal_language"
 
@@ -52,50 +58,24 @@ def _safe_next(path: str | None) -> str:
     return path
 
 
-def _sign_in(email: str, password: str, nonce: str, page_origin: str, next_path: str) -> str:
-    """Check the credentials; a one-time grant for the cookie route. Raises SignInRefused.
-
-    The route starts a new session: a session id planted before sign-in is worthless.
-    """
-    backend = current_backend()
-    with transaction(backend.engine) as session:
-        try:
-            user: User = authenticate(session, email, password)
-        except SignInRefused:
-            session.commit()  # the failed attempt counts
-            raise
-        return grant_session(
-            session,
-            user,
-            backend.settings.secret_key,
-            nonce=nonce,
-            page_origin=page_origin,
-            next_path=next_path,
-        )
-
-
-def _resolve_session(token: str) -> SignedInUser | None:
-    backend = current_backend()
-    with reading(backend.engine) as session:
-        return resolve_session(session, token, backend.settings.secret_key)
-
-
 class AuthState(rx.State):
     # The page's language, and the words pages show as they are (`text["page.title"]`):
     # assigned only when the language changes, so events do not resend them.
-    language: str = DEFAULT_LANGUAGE
-    text: dict[str, str] = dict(page_texts(DEFAULT_LANGUAGE))  # noqa: RUF012
+    language: rx.Field[str] = rx.field(DEFAULT_LANGUAGE)
+    text: rx.Field[dict[str, str]] = rx.field(
+        default_factory=lambda: dict(page_texts(DEFAULT_LANGUAGE))
+    )
     # A language chosen while signed out, remembered by this browser for a year.
     chosen_language: str = rx.Cookie("", name=LANGUAGE_COOKIE, max_age=365 * 24 * 3600)
     # Shown on the page; nothing here is secret.
-    user_name: str = ""
-    organisation_name: str = ""
-    is_admin: bool = False
-    sign_in_error: str = ""
+    user_name: rx.Field[str] = rx.field("")
+    organisation_name: rx.Field[str] = rx.field("")
+    is_admin: rx.Field[bool] = rx.field(False)
+    sign_in_error: rx.Field[str] = rx.field("")
     # A whole-page load the browser is to make (see components.page_exit).
-    exit_url: str = ""
-    exit_cookie: str = ""
-    exit_order: str = ""
+    exit_url: rx.Field[str] = rx.field("")
+    exit_cookie: rx.Field[str] = rx.field("")
+    exit_order: rx.Field[str] = rx.field("")
 
     def _session_token(self) -> str:
         # The cookie as the browser sent it when this tab's connection opened.
@@ -108,8 +88,11 @@ class AuthState(rx.State):
         return f"{scheme}://{self.router.headers.host}"
 
     async def _signed_in_user(self) -> SignedInUser | None:
-        # In a thread, as all database calls of the page: see services.page_data.
-        user = await in_database_thread(_resolve_session, self._session_token())
+        """Who this tab's session cookie belongs to; None (and nothing shown) if nobody."""
+        backend = current_backend()
+        user = await sessions.signed_in_user(
+            backend.engine, backend.settings.security.secret_key, self._session_token()
+        )
         if user is None:
             self.user_name = self.organisation_name = ""
             self.is_admin = False
@@ -183,22 +166,31 @@ class AuthState(rx.State):
                 "sign_in.too_long", email_max=MAX_EMAIL_LENGTH, password_max=MAX_PASSWORD_LENGTH
             )
             return None
-        if any(inputs.text(value, MAX_PASSWORD_LENGTH) is None for value in (email, password)):
+        if any(
+            storable_text(value, MAX_PASSWORD_LENGTH, blank=True) is None
+            for value in (email, password)
+        ):
             self.sign_in_error = self._t("sign_in.unusable")
             return None
         next_path = _safe_next(self.router.url.query_parameters.get("next"))
         nonce = secrets.token_urlsafe(24)
+        backend = current_backend()
         try:
-            # Password hashing takes a while on purpose: keep the event loop free.
-            grant = await in_database_thread(
-                _sign_in, email, password, nonce, self.router.headers.origin, next_path
+            grant = await sessions.sign_in(
+                backend.engine,
+                backend.settings.security.secret_key,
+                email,
+                password,
+                nonce=nonce,
+                page_origin=self.router.headers.origin,
+                next_path=next_path,
             )
         except SignInRefused as refused:
             self.sign_in_error = refused.text(self.language)
             return None
         await self._forget_the_page()
         # A full page load (not in-app navigation): the route sets the cookie.
-        self._leave_page(f"{self._backend_url()}/auth/session?grant={quote(grant)}", nonce)
+        self._leave_page(f"{self._backend_url()}{AUTH_SESSION_PATH}?grant={quote(grant)}", nonce)
         return None
 
     @rx.event
@@ -207,21 +199,28 @@ class AuthState(rx.State):
         self.user_name = self.organisation_name = ""
         self.is_admin = False
         page = f"{self.router.headers.origin}{SIGN_IN_PATH}"
-        self._leave_page(f"{self._backend_url()}/auth/sign-out?to={quote(page, safe='')}")
+        self._leave_page(f"{self._backend_url()}{AUTH_SIGN_OUT_PATH}?to={quote(page, safe='')}")
 
     def _leave_page(self, url: str, nonce: str | None = None) -> None:
         """Have the browser load `url` (rx.redirect would route same-host paths in-app),
         first leaving `nonce` in a cookie for the /auth routes."""
         self.exit_url = url
         self.exit_cookie = (
-            f"{SIGN_IN_NONCE_COOKIE}={nonce}; path=/auth; max-age=120; samesite=lax"
+            f"{SIGN_IN_NONCE_COOKIE}={nonce}; path={AUTH_COOKIE_PATH}; max-age=120; samesite=lax"
             if nonce
             else ""
         )
         self.exit_order = secrets.token_urlsafe(8)
 
     async def _forget_the_page(self) -> None:
-        """Nothing of the previous user's page stays in this tab's state."""
-        from kombo_portal.state.integrations import IntegrationsState  # (it extends this state)
+        """Nothing of the previous user's pages stays in this tab's state: every page's
+        state (each extends this one) goes back to its defaults."""
+        for page_state in _descendants(AuthState):
+            (await self.get_state(page_state)).reset()
 
-        (await self.get_state(IntegrationsState)).reset()
+
+def _descendants(state: type[BaseState]) -> Iterator[type[BaseState]]:
+    """The states under `state` in Reflex's state tree, each before its own."""
+    for substate in state.get_substates():
+        yield substate
+        yield from _descendants(substate)

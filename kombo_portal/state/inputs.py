@@ -3,38 +3,31 @@
 Events come from the browser, so anyone can send any JSON in them: values of the
 wrong type, very long ones, or characters no database column holds (NUL, and the
 lone surrogates JSON's `\\ud800` escapes make). Handlers check their arguments
-here first; what fails gets a clear message and changes nothing.
+here first; what fails gets a clear message and changes nothing. Text that is stored
+passes the one rule for that: db.columns.storable_text.
 """
 
 from __future__ import annotations
 
+from kombo_portal.db.columns import column_length
+from kombo_portal.db.models import Integration
 from kombo_portal.i18n import supported
 
 # For a value the page itself never sends: someone is sending events by hand, or
 # the page is older than the server. (A message key: see kombo_portal.i18n.)
 BAD_REQUEST = "error.bad_request"
-MAX_CATEGORY_LENGTH = 16
+MAX_CATEGORY_LENGTH = column_length(Integration.category)
 # Kombo does not say how long its tokens are; far more than any seen.
 MAX_ACTIVATION_TOKEN_LENGTH = 1000
 # 20 entries a page: 200,000 entries back, and no further.
 MAX_ACTIVITY_PAGE = 10_000
 
 
-def text(value: object, max_length: int) -> str | None:
-    """`value` if it is a string of at most `max_length` that a database can store."""
-    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-    return value
-
-
 def category(value: object) -> str | None:
     """A Kombo category as the page names it: a short upper-case word (HRIS, ATS)."""
-    usable = isinstance(value, str) and 0 < len(value) <= MAX_CATEGORY_LENGTH
-    return value if usable and value.isascii() and value.isalpha() and value.isupper() else None
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_CATEGORY_LENGTH:
+        return None
+    return value if value.isascii() and value.isalpha() and value.isupper() else None
 
 
 def language(value: object) -> str | None:
@@ -52,8 +45,9 @@ def activation_token(value: object) -> str | None:
 
 def page_number(value: object) -> int | None:
     """A page of the activity log: a whole number from 0 to MAX_ACTIVITY_PAGE."""
-    whole = isinstance(value, int) and not isinstance(value, bool)
-    return value if whole and 0 <= value <= MAX_ACTIVITY_PAGE else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if 0 <= value <= MAX_ACTIVITY_PAGE else None
 
 
 def log_text(value: object, max_length: int) -> str:

@@ -16,17 +16,29 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
-from kombo_portal.i18n import DEFAULT_LANGUAGE, category_name, translate
-from kombo_portal.kombo import CreateLinkRequest, FailureKind, KomboClient, KomboError
-from kombo_portal.services.integrations import (
+from kombo_portal.i18n import category_name
+from kombo_portal.kombo import (
+    CreateLinkRequest,
+    FailureKind,
+    IntegrationCategory,
+    KomboClient,
+    KomboError,
+)
+from kombo_portal.problems import Problem, kombo_problem
+from kombo_portal.records.attempts import (
+    ADMINS_ONLY,
+    close_open_attempt,
+    finish_attempt,
+    refusal_to_connect,
+)
+from kombo_portal.records.flow_failures import clear_flow_failures
+from kombo_portal.records.integrations import (
     IntegrationFacts,
     IntegrationOwnedElsewhere,
-    clear_flow_failures,
     find_by_kombo_id,
     has_live_integration,
     lock_category,
@@ -34,8 +46,8 @@ from kombo_portal.services.integrations import (
     mark_removed,
     record_integration,
 )
-from kombo_portal.services.kombo_details import facts_from_details
-from kombo_portal.services.sessions import SignedInUser
+from kombo_portal.records.sessions import SignedInUser
+from kombo_portal.use_cases.kombo_details import facts_from_details
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +59,6 @@ MAYBE_CONFIRMED_LATER = "problem.maybe_confirmed_later"
 NOT_STARTED_HERE = "problem.not_started_here"
 ALREADY_COMPLETED = "problem.already_completed"
 OTHER_ORGANISATION = "problem.other_organisation"
-ADMINS_ONLY = "problem.admins_only_connect"
 
 
 @dataclass(frozen=True)
@@ -59,22 +70,6 @@ class ConnectOptions:
     scope_config_id: str | None = None
     enable_filtering: bool = False
     enable_field_mapping: bool = False
-
-
-class ConnectProblem(Exception):
-    """The connect step did not happen. `key` and `params` name the message for the
-    person on the page (kombo_portal.i18n), `message` is it in English for logs and
-    audit rows; `log_url` (Kombo's log of the failed call) is for admins."""
-
-    def __init__(self, key: str, *, log_url: str | None = None, **params: object) -> None:
-        self.key = key
-        self.params = params
-        self.message = translate(DEFAULT_LANGUAGE, key, **params)
-        self.log_url = log_url
-        super().__init__(self.message)
-
-    def text(self, language: str) -> str:
-        return translate(language, self.key, **self.params)
 
 
 @dataclass(frozen=True)
@@ -100,7 +95,7 @@ async def start_connect(
         end_user_email=user.email,
         end_user_organization_name=user.organisation_name,
         end_user_origin_id=user.organisation_id,
-        integration_category=category,
+        integration_category=IntegrationCategory(category),
         integration_tool=options.tools.get(category),
         language=user.kombo_language,
         scope_config_id=options.scope_config_id,
@@ -110,17 +105,17 @@ async def start_connect(
     try:
         link = await kombo.create_link(request)
     except KomboError as error:
-        await close_attempt_in_thread(engine, attempt.id, "link_failed", repr(error), error.log_url)
+        await close_attempt(engine, attempt.id, "link_failed", repr(error), log_url=error.log_url)
         raise kombo_problem(error) from None
     return ConnectStart(attempt_id=attempt.id, link=link)
 
 
 def _open_attempt(
     engine: Engine, user: SignedInUser, category: str, options: ConnectOptions
-) -> tuple[ConnectAttempt, ConnectProblem | None]:
+) -> tuple[ConnectAttempt, Problem | None]:
     """Record the attempt, refused at once if the user may not connect `category`."""
     with transaction(engine) as session:
-        refusal = refusal_to_connect(session, user, category, options)
+        refusal = refusal_to_connect(session, user, category, options.categories)
         attempt = ConnectAttempt(
             organisation_id=user.organisation_id, user_id=user.user_id, category=category
         )
@@ -130,18 +125,11 @@ def _open_attempt(
     return attempt, refusal
 
 
-async def close_attempt_in_thread(
-    engine: Engine, attempt_id: str, outcome: str, detail: str, log_url: str | None = None
-) -> None:
-    """close_attempt, for callers on the event loop."""
-    await in_database_thread(close_attempt, engine, attempt_id, outcome, detail, log_url=log_url)
-
-
 def _open_attempt_of(
     engine: Engine, user: SignedInUser, attempt_id: str
 ) -> tuple[str, str, str | None]:
     """The category, action and repaired integration of the user's open attempt;
-    raises ConnectProblem (after recording the refusal) if there is none."""
+    raises Problem (after recording the refusal) if there is none."""
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         own = (
@@ -149,25 +137,21 @@ def _open_attempt_of(
             and attempt.organisation_id == user.organisation_id
             and attempt.user_id == user.user_id
         )
-        refusal = None
-        if not own or attempt is None:
-            refusal = ConnectProblem(NOT_STARTED_HERE)
-        elif attempt.outcome != "started":
-            refusal = ConnectProblem(ALREADY_COMPLETED)
-        if refusal:
-            # A token sent without an open flow of this user's (a replay, or another
-            # tab's or organisation's token) is not exchanged, but it is recorded.
-            refused = ConnectAttempt(
-                organisation_id=user.organisation_id,
-                user_id=user.user_id,
-                category=attempt.category if own and attempt else "-",
-                action=attempt.action if own and attempt else "connect",
-            )
-            detail = f"{refusal.message} (attempt {str(attempt_id)[:32]!r})"
-            finish_attempt(refused, "refused", detail)
-            session.add(refused)
-        else:
+        if attempt is not None and own and attempt.outcome == "started":
             return attempt.category, attempt.action, attempt.kombo_integration_id
+        refusal = Problem(ALREADY_COMPLETED if attempt is not None and own else NOT_STARTED_HERE)
+        # A token sent without an open flow of this user's (a replay, or another tab's
+        # or organisation's token) is not exchanged, but it is recorded.
+        theirs = attempt if own else None
+        refused = ConnectAttempt(
+            organisation_id=user.organisation_id,
+            user_id=user.user_id,
+            category=theirs.category if theirs else "-",
+            action=theirs.action if theirs else "connect",
+        )
+        detail = f"{refusal.message} (attempt {str(attempt_id)[:32]!r})"
+        finish_attempt(refused, "refused", detail)
+        session.add(refused)
     raise refusal
 
 
@@ -187,8 +171,8 @@ async def finish_connect(
         _open_attempt_of, engine, user, attempt_id
     )
     if not user.is_admin:  # the role may have changed since the flow opened
-        await close_attempt_in_thread(engine, attempt_id, "refused", "no longer an admin")
-        raise ConnectProblem(ADMINS_ONLY)
+        await close_attempt(engine, attempt_id, "refused", "no longer an admin")
+        raise Problem(ADMINS_ONLY)
 
     try:
         found = await kombo.integration_by_token(activation_token)
@@ -203,24 +187,24 @@ async def finish_connect(
         )
     except KomboError as error:
         if repaired_id is None:
-            await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
+            await close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
             may_exist = error.kind is FailureKind.TIMEOUT or (
                 error.kind is FailureKind.CONNECTION and error.request_sent
             )
             message = MAYBE_CONFIRMED_LATER if may_exist else NOT_CONFIRMED
-            raise ConnectProblem(message, log_url=error.log_url) from None
+            raise Problem(message, log_url=error.log_url) from None
         kombo_integration_id, origin_id, token_facts = repaired_id, user.organisation_id, None
     if origin_id != user.organisation_id or (
         repaired_id is not None and kombo_integration_id != repaired_id
     ):
-        await close_attempt_in_thread(
+        await close_attempt(
             engine,
             attempt_id,
             "refused",
             f"token for another organisation or integration ({origin_id!r}, "
             f"{kombo_integration_id})",
         )
-        raise ConnectProblem(OTHER_ORGANISATION)
+        raise Problem(OTHER_ORGANISATION)
 
     asked_at = utc_now()
     try:
@@ -229,11 +213,13 @@ async def finish_connect(
         )
     except KomboError as error:
         if token_facts is None:
-            await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
+            await close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
             raise kombo_problem(error) from None
         # The integration exists at Kombo: record what the token told us rather than
         # lose it; the details follow with its next webhook.
-        logger.warning("Details of %s not fetched (%s); recording it without", found.id, error)
+        logger.warning(
+            "Details of %s not fetched (%s); recording it without", kombo_integration_id, error
+        )
         facts = token_facts
 
     integration = await in_database_thread(
@@ -245,7 +231,7 @@ async def finish_connect(
             await kombo.delete_integration(kombo_integration_id)
         except KomboError as error:
             logger.error("Duplicate %s not removed at Kombo: %s", kombo_integration_id, error)
-        raise ConnectProblem(
+        raise Problem(
             "problem.already_connected", category=category_name(facts.category or category)
         )
     return integration
@@ -265,7 +251,7 @@ def _record_connection(
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         if attempt is None or attempt.outcome != "started":
-            raise ConnectProblem(ALREADY_COMPLETED)
+            raise Problem(ALREADY_COMPLETED)
         # Under this integration's lock: its own integration-created webhook has either
         # recorded it already (found here) or waits until this transaction ends.
         lock_integration(session, kombo_integration_id)
@@ -296,7 +282,7 @@ def _record_connection(
             )
             session.add(attempt)
             session.commit()
-            raise ConnectProblem(OTHER_ORGANISATION) from None
+            raise Problem(OTHER_ORGANISATION) from None
         clear_flow_failures(session, user.organisation_id, integration.category)
         finish_attempt(attempt, "connected", None)
         attempt.kombo_integration_id = kombo_integration_id
@@ -304,12 +290,14 @@ def _record_connection(
     return integration
 
 
-def abandon_connect(engine: Engine, user: SignedInUser, attempt_id: str, outcome: str, detail: str):
+async def abandon_connect(
+    engine: Engine, user: SignedInUser, attempt_id: str, outcome: str, detail: str
+) -> None:
     """The flow ended in the browser without a token: cancelled by the user, or an error."""
-    close_attempt(engine, attempt_id, outcome, detail, user_id=user.user_id)
+    await close_attempt(engine, attempt_id, outcome, detail, user_id=user.user_id)
 
 
-def close_attempt(
+async def close_attempt(
     engine: Engine,
     attempt_id: str,
     outcome: str,
@@ -319,56 +307,11 @@ def close_attempt(
     log_url: str | None = None,
 ) -> None:
     """End an attempt that is still open (of `user_id`, if given) with `outcome`."""
-    with transaction(engine) as session:
-        attempt = session.get(ConnectAttempt, attempt_id)
-        if attempt is None or attempt.outcome != "started":
-            return
-        if user_id is not None and attempt.user_id != user_id:
-            return
-        finish_attempt(attempt, outcome, detail[:1000])
-        attempt.log_url = log_url[:2000] if log_url else None
-        session.add(attempt)
 
+    def close() -> None:
+        with transaction(engine) as session:
+            close_open_attempt(
+                session, attempt_id, outcome, detail, user_id=user_id, log_url=log_url
+            )
 
-def describe_kombo_failure(error: KomboError) -> str:
-    """The key of a short message a non-developer understands."""
-    if error.kind is FailureKind.TIMEOUT:
-        return "problem.kombo_timeout"
-    if error.kind is FailureKind.CONNECTION:
-        return "problem.kombo_unreachable"
-    if error.kind is FailureKind.INVALID_RESPONSE:
-        # Kombo's fault (a garbled answer), not the set-up's: worth another try.
-        return "problem.kombo_unreadable"
-    if error.status == 429:
-        return "problem.kombo_busy"
-    if error.status is not None and error.status >= 500:
-        return "problem.kombo_failed"
-    return "problem.kombo_refused"
-
-
-def kombo_problem(error: KomboError) -> ConnectProblem:
-    """What the page says about a failed call to Kombo, with Kombo's log for admins."""
-    return ConnectProblem(describe_kombo_failure(error), log_url=error.log_url)
-
-
-def refusal_to_connect(
-    session: Session,
-    user: SignedInUser,
-    category: str,
-    options: ConnectOptions,
-    not_admin: str = ADMINS_ONLY,
-) -> ConnectProblem | None:
-    """Why `user` may not connect `category` now (None: they may)."""
-    if not user.is_admin:
-        return ConnectProblem(not_admin)
-    if category not in options.categories:
-        return ConnectProblem("problem.category_not_offered", category=category_name(category))
-    if has_live_integration(session, user.organisation_id, category):
-        return ConnectProblem("problem.already_connected", category=category_name(category))
-    return None
-
-
-def finish_attempt(attempt: ConnectAttempt, outcome: str, detail: str | None) -> None:
-    attempt.outcome = outcome
-    attempt.detail = detail
-    attempt.finished_at = utc_now()
+    await in_database_thread(close)

@@ -11,7 +11,7 @@ from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import Integration as KomboIntegration
 from kombo_portal.kombo import KomboClient
-from kombo_portal.services.integrations import (
+from kombo_portal.records.integrations import (
     IntegrationFacts,
     find_by_kombo_id,
     lock_integration,

@@ -3,13 +3,14 @@
 Every action is for a signed-in admin of the organisation that owns the
 integration; anything else is refused and recorded. Reconnect and finish setup
 open a Kombo link in the same Connect component and end in
-`services.connect.finish_connect`. Database work runs in a thread: callers are on
+`use_cases.connect.finish_connect`. Database work runs in a thread: callers are on
 the web server's event loop.
 """
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -18,39 +19,45 @@ from kombo_portal.db.models import ConnectAttempt, Integration, is_record_id
 from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient, KomboError
-from kombo_portal.services.connect import (
-    ConnectProblem,
+from kombo_portal.problems import Problem, kombo_problem
+from kombo_portal.records.attempts import finish_attempt
+from kombo_portal.records.integrations import change_state, mark_removed
+from kombo_portal.records.sessions import SignedInUser
+from kombo_portal.use_cases.connect import (
     ConnectStart,
-    close_attempt_in_thread,
-    finish_attempt,
-    kombo_problem,
+    close_attempt,
 )
-from kombo_portal.services.integrations import change_state, mark_removed
-from kombo_portal.services.sessions import SignedInUser
 
 logger = logging.getLogger(__name__)
 
 NOT_YOURS = "problem.not_yours"  # a message key (kombo_portal.i18n)
 
 
+class Repair(StrEnum):
+    """What a repair link does to an integration, in place (also its audit row's action)."""
+
+    RECONNECT = "reconnect"  # new credentials, same integration
+    SETUP = "setup"  # finish an incomplete setup
+
+
 async def start_repair(
-    engine: Engine, kombo: KomboClient, user: SignedInUser, integration_id: str, action: str
+    engine: Engine, kombo: KomboClient, user: SignedInUser, integration_id: str, repair: Repair
 ) -> ConnectStart:
-    """A link that repairs the integration in place: `reconnect` (new credentials, same
-    integration) or `setup` (finish an incomplete setup)."""
-    if action not in ("reconnect", "setup"):
-        raise ConnectProblem("problem.unknown_action")
+    """A link that repairs the integration in place (see Repair)."""
+    if repair not in set(Repair):
+        raise Problem("problem.unknown_action")
+    action = Repair(repair)
     attempt_id, kombo_integration_id = await in_database_thread(
-        _begin, engine, user, integration_id, action
+        _begin, engine, user, integration_id, action.value
     )
     language = user.kombo_language
     try:
-        if action == "reconnect":
+        if action is Repair.RECONNECT:
             link = await kombo.create_relink_link(kombo_integration_id, language=language)
         else:
             link = await kombo.create_setup_link(kombo_integration_id, language=language)
     except KomboError as error:
-        await close_attempt_in_thread(engine, attempt_id, "link_failed", repr(error), error.log_url)
+        await close_attempt(engine, attempt_id, "link_failed", repr(error), log_url=error.log_url)
         raise kombo_problem(error) from None
     return ConnectStart(attempt_id=attempt_id, link=link)
 
@@ -69,11 +76,11 @@ async def disconnect(
         await kombo.delete_integration(kombo_integration_id)
     except KomboError as error:
         if not error.is_not_found:
-            await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
-            raise ConnectProblem("problem.disconnect_failed", log_url=error.log_url) from None
+            await close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
+            raise Problem("problem.disconnect_failed", log_url=error.log_url) from None
     record = await in_database_thread(_mark_disconnected, engine, kombo_integration_id, attempt_id)
     if record is None:  # deleted from the portal meanwhile
-        raise ConnectProblem(NOT_YOURS)
+        raise Problem(NOT_YOURS)
     return record
 
 
@@ -88,13 +95,13 @@ async def set_enabled(
     try:
         await kombo.set_enabled(kombo_integration_id, enabled)
     except KomboError as error:
-        await close_attempt_in_thread(engine, attempt_id, "failed", repr(error), error.log_url)
+        await close_attempt(engine, attempt_id, "failed", repr(error), log_url=error.log_url)
         raise kombo_problem(error) from None
     record = await in_database_thread(
         _record_enabled, engine, kombo_integration_id, attempt_id, enabled
     )
     if record is None:
-        raise ConnectProblem(NOT_YOURS)
+        raise Problem(NOT_YOURS)
     return record
 
 
@@ -125,31 +132,35 @@ def _record_enabled(
 def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str) -> tuple[str, str]:
     """Check who may do this to which integration, and open the audit row.
 
-    Returns (attempt id, Kombo integration id); raises ConnectProblem (recorded) if refused.
+    Returns (attempt id, Kombo integration id); raises Problem (recorded) if refused.
     """
     with transaction(engine) as session:
-        record = session.get(Integration, integration_id) if is_record_id(integration_id) else None
-        owned = record is not None and record.organisation_id == user.organisation_id
+        found = session.get(Integration, integration_id) if is_record_id(integration_id) else None
+        # Another organisation's integration is as good as none.
+        record = (
+            found if found is not None and found.organisation_id == user.organisation_id else None
+        )
         refusal = None
         if not user.is_admin:
-            refusal = ConnectProblem("problem.admins_only_change")
-        elif not owned or record is None or record.removed_at is not None:
-            refusal = ConnectProblem(NOT_YOURS)
+            refusal = Problem("problem.admins_only_change")
+        elif record is None or record.removed_at is not None:
+            refusal = Problem(NOT_YOURS)
         elif action == "setup" and record.setup_status != "INCOMPLETE":
-            refusal = ConnectProblem("problem.no_setup_left")
+            refusal = Problem("problem.no_setup_left")
         attempt = ConnectAttempt(
             organisation_id=user.organisation_id,
             user_id=user.user_id,
-            category=record.category if owned and record else "-",
+            category=record.category if record else "-",
             action=action,
-            kombo_integration_id=record.kombo_integration_id if owned and record else None,
+            kombo_integration_id=record.kombo_integration_id if record else None,
         )
         if refusal:
             attempt.outcome = "refused"
             attempt.detail = f"{refusal.message} (integration {str(integration_id)[:32]!r})"
             attempt.finished_at = attempt.started_at
         session.add(attempt)
-    if refusal:
+    if refusal or record is None:
+        refusal = refusal or Problem(NOT_YOURS)
         # The user's id, not their email: the id is enough to look them up.
         logger.warning(
             "Refused %s of %r for user %s: %s",
@@ -159,7 +170,7 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
             refusal.message,
         )
         raise refusal
-    return attempt.id, record.kombo_integration_id  # type: ignore[union-attr]
+    return attempt.id, record.kombo_integration_id
 
 
 def _done(session: Session, attempt_id: str) -> None:

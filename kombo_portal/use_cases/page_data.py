@@ -1,8 +1,5 @@
-"""What the Integrations page reads, each in one read transaction.
-
-The page's state calls these in a database thread (db.threads): database calls
-block, and one event loop serves every open page of the process.
-"""
+"""What the Integrations page reads, each in one read transaction, in a database
+thread (database calls block, and one event loop serves every open page)."""
 
 from __future__ import annotations
 
@@ -11,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from kombo_portal.db.models import Integration, MagicLink
+from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import reading
-from kombo_portal.services.activity import ActivityEntry, activity_page
-from kombo_portal.services.card_states import latest_removed
-from kombo_portal.services.integrations import Overview, organisation_version, overview
-from kombo_portal.services.invitations import open_invitations
+from kombo_portal.records.activity import ActivityEntry, activity_page
+from kombo_portal.records.card_states import latest_removed
+from kombo_portal.records.invitations import open_invitations
+from kombo_portal.records.overview import Overview, overview
+from kombo_portal.records.versions import organisation_version
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,11 @@ class PageData:
     activity: Activity
 
 
-def read_page(engine: Engine, organisation_id: str, activity_page_number: int) -> PageData:
+async def read_page(engine: Engine, organisation_id: str, activity_page_number: int) -> PageData:
+    return await in_database_thread(_read_page, engine, organisation_id, activity_page_number)
+
+
+def _read_page(engine: Engine, organisation_id: str, activity_page_number: int) -> PageData:
     with reading(engine) as session:
         # The version first: a change committed between the reads then shows at the
         # next refresh instead of never.
@@ -47,6 +50,9 @@ def read_page(engine: Engine, organisation_id: str, activity_page_number: int) -
         )
 
 
-def read_activity(engine: Engine, organisation_id: str, page_number: int) -> Activity:
-    with reading(engine) as session:
-        return Activity(*activity_page(session, organisation_id, page_number))
+async def read_activity(engine: Engine, organisation_id: str, page_number: int) -> Activity:
+    def read() -> Activity:
+        with reading(engine) as session:
+            return Activity(*activity_page(session, organisation_id, page_number))
+
+    return await in_database_thread(read)

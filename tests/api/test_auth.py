@@ -9,17 +9,13 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
-from kombo_portal.api.auth import (
-    SESSION_COOKIE,
-    SIGN_IN_NONCE_COOKIE,
-    same_host,
-    session_cookie_token,
-)
+from kombo_portal.api.auth import same_host
 from kombo_portal.config import get_settings
+from kombo_portal.cookies import SESSION_COOKIE, SIGN_IN_NONCE_COOKIE, session_cookie_token
 from kombo_portal.db.models import UserSession, utc_now
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import find_user
-from kombo_portal.services.sessions import (
+from kombo_portal.records.accounts import find_user
+from kombo_portal.records.sessions import (
     grant_session,
     redeem_grant,
     resolve_session,
@@ -46,7 +42,7 @@ def grant(engine, email="admin@acme.test", origin=PAGE, next_path="/settings/int
         return grant_session(
             session,
             find_user(session, email),
-            get_settings().secret_key,
+            get_settings().security.secret_key,
             nonce=NONCE,
             page_origin=origin,
             next_path=next_path,
@@ -56,7 +52,7 @@ def grant(engine, email="admin@acme.test", origin=PAGE, next_path="/settings/int
 
 def signed_in_email(engine, token: str) -> str | None:
     with transaction(engine) as session:
-        user = resolve_session(session, token, get_settings().secret_key)
+        user = resolve_session(session, token, get_settings().security.secret_key)
     return user.email if user else None
 
 
@@ -82,7 +78,7 @@ def test_a_grant_sets_an_httponly_session_cookie_and_goes_on(client, engine, peo
 def test_a_grant_brought_twice_at_once_starts_one_session(engine, people):
     """The second request waits for the first to finish with the grant, then finds
     it spent (not both reading it before either deleted it)."""
-    token, secret_key = grant(engine), get_settings().secret_key
+    token, secret_key = grant(engine), get_settings().security.secret_key
     sessions_before = session_count(engine)
 
     def redeem(session):
@@ -178,7 +174,7 @@ def test_signing_in_never_keeps_a_session_id_planted_before(client, engine, peop
     # Session fixation: someone left a session of their own in this browser's cookie.
     with transaction(engine) as session:
         planted = start_session(
-            session, find_user(session, "admin@globex.test"), get_settings().secret_key
+            session, find_user(session, "admin@globex.test"), get_settings().security.secret_key
         )
     client.cookies.set(SESSION_COOKIE, planted)
 

@@ -75,7 +75,7 @@ def test_real_mode_frames_only_the_configured_connect_origins():
 def test_frame_ancestors_setting(value: str, expected: tuple[str, ...]):
     settings = Settings.from_environment({"PORTAL_FRAME_ANCESTORS": value})
 
-    assert settings.frame_ancestors == expected
+    assert settings.security.frame_ancestors == expected
 
 
 def test_inline_scripts_are_allowed_by_hash_and_external_ones_are_not_hashed(tmp_path: Path):

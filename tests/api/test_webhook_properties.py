@@ -25,9 +25,9 @@ from kombo_portal.db.engine import create_database_engine
 from kombo_portal.db.models import FlowFailure, Integration, Organisation, WebhookEvent
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
-from kombo_portal.services.accounts import create_organisation
-from kombo_portal.services.integrations import IntegrationFacts, record_integration
-from kombo_portal.services.webhooks import InvalidEvent, KomboEvent, parse_event
+from kombo_portal.records.accounts import create_organisation
+from kombo_portal.records.integrations import IntegrationFacts, record_integration
+from kombo_portal.records.webhook_events import InvalidEvent, KomboEvent, parse_event
 
 SECRET = "whsec_properties"
 DOCUMENTED_ANSWERS = {200, 400, 401, 413, 503}

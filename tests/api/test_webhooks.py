@@ -13,9 +13,9 @@ from kombo_portal.api import create_backend_api
 from kombo_portal.db.models import FlowFailure, Integration, Organisation, WebhookEvent
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo.signature import sign_webhook
-from kombo_portal.services.accounts import create_organisation
-from kombo_portal.services.activity import activity_page
-from kombo_portal.services.integrations import IntegrationFacts, record_integration
+from kombo_portal.records.accounts import create_organisation
+from kombo_portal.records.activity import activity_page
+from kombo_portal.records.integrations import IntegrationFacts, record_integration
 
 SECRET = "whsec_current"
 PREVIOUS = "whsec_previous"
@@ -657,6 +657,27 @@ def test_no_event_naming_another_organisation_moves_or_changes_an_integration(
     assert version(engine, globex) == 0
     with Session(engine) as session:
         assert activity_page(session, globex) == ([], False), "nothing shown to Globex"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        lambda origin: naming(deleted("evt_2"), origin),
+        lambda origin: naming(state_changed("evt_2", "INVALID"), origin),
+    ],
+    ids=["deleted", "state-changed"],
+)
+def test_an_event_naming_an_organisation_by_an_id_longer_than_ours_is_flagged(
+    client, engine, acme, event
+):
+    # Not one of the portal's ids (32 characters), but it names someone else all the same.
+    post(client, created("evt_1", acme))
+
+    response = post(client, event("o" * 40))
+
+    assert (response.status_code, response.json()["outcome"]) == (200, "flagged")
+    [record] = records(engine)
+    assert (record.state, record.removed_at) == ("ACTIVE", None)
 
 
 def test_older_state_news_never_overwrites_newer(client, engine, acme):

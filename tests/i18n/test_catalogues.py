@@ -8,8 +8,8 @@ import pytest
 
 from kombo_portal.i18n import LANGUAGES, catalogue, category_name, translate
 from kombo_portal.kombo.models import IntegrationCategory
-from kombo_portal.services.activity import ACTIONS
-from kombo_portal.services.card_states import CardState
+from kombo_portal.records.activity import ACTIONS
+from kombo_portal.records.card_states import CardState
 from tests.i18n.consistency import assert_says_what_english_says
 
 CODE = Path(__file__).resolve().parents[2] / "kombo_portal"

@@ -11,7 +11,7 @@ from kombo_portal.config import get_settings
 from kombo_portal.i18n import LANGUAGES
 from kombo_portal.pages.integrations import integrations_page
 from kombo_portal.pages.sign_in import sign_in_page
-from kombo_portal.services.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
+from kombo_portal.records.accounts import DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL, DEMO_PASSWORD
 
 # Text that is the same in every language on purpose: each language's own name (in
 # the switch), the sandbox's demo credentials, and the operator's product name.
@@ -20,7 +20,7 @@ NOT_WORDS = {
     DEMO_ADMIN_EMAIL,
     DEMO_MEMBER_EMAIL,
     DEMO_PASSWORD,
-    get_settings().product_name,
+    get_settings().branding.product_name,
 }
 # Props a reader hears or sees as text.
 TEXT_PROPS = ("aria_label", "title", "alt", "placeholder", "frame_title", "label")
@@ -69,7 +69,7 @@ def test_the_tab_title_is_the_pages_title_in_the_pages_language(page, key):
 
     code = str(title)
     assert f'.text_rx_state_?.["{key}"]' in code, code
-    assert get_settings().product_name in code
+    assert get_settings().branding.product_name in code
 
 
 def test_the_walk_finds_literal_text():

@@ -2,7 +2,7 @@ import pytest
 
 from kombo_portal.db.models import Organisation, User
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.sessions import SignedInUser
+from kombo_portal.records.sessions import SignedInUser
 from tests.sandbox.conftest import control, kombo, sandbox_app, sandbox_config  # noqa: F401
 from tests.support.accounts import PASSWORD, SECRET_KEY, People  # noqa: F401
 

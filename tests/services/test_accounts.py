@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from kombo_portal.db.models import Organisation, Role, SignInAttempt, User, utc_now
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services import accounts
-from kombo_portal.services.accounts import (
+from kombo_portal.records import accounts
+from kombo_portal.records.accounts import (
     SIGN_IN_FAILURES_ALLOWED,
     SIGN_IN_REFUSED,
     AccountError,

@@ -5,14 +5,14 @@ from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
 from kombo_portal.kombo.signature import sign_webhook
-from kombo_portal.services.activity import KOMBO, activity_page
-from kombo_portal.services.connect import (
+from kombo_portal.records.activity import KOMBO, activity_page
+from kombo_portal.use_cases.connect import (
     ConnectOptions,
     abandon_connect,
     finish_connect,
     start_connect,
 )
-from kombo_portal.services.lifecycle import disconnect
+from kombo_portal.use_cases.lifecycle import disconnect
 from tests.sandbox.conftest import complete_flow
 
 OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
@@ -53,7 +53,7 @@ def log(engine, organisation_id, page=0, page_size=20):
 async def test_the_log_tells_who_did_what_newest_first(engine, kombo, control, people):
     admin = people.acme_admin
     cancelled = await start_connect(engine, kombo, admin, "ATS", OPTIONS)
-    abandon_connect(engine, admin, cancelled.attempt_id, "cancelled", "closed")
+    await abandon_connect(engine, admin, cancelled.attempt_id, "cancelled", "closed")
     started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
     integration = await finish_connect(
         engine, kombo, admin, started.attempt_id, complete_flow(control, started.link, tool="hibob")
@@ -76,7 +76,7 @@ async def test_an_attempt_without_a_tool_names_its_category_in_the_readers_words
     admin = people.acme_admin
     options = ConnectOptions(categories=("HRIS", "ASSESSMENT"))
     started = await start_connect(engine, kombo, admin, "ASSESSMENT", options)
-    abandon_connect(engine, admin, started.attempt_id, "cancelled", "closed")
+    await abandon_connect(engine, admin, started.attempt_id, "cancelled", "closed")
 
     entries, _ = log(engine, admin.organisation_id)
 
@@ -101,7 +101,7 @@ async def test_the_log_is_paginated_and_per_organisation(engine, kombo, people):
     admin = people.acme_admin
     for _ in range(5):
         started = await start_connect(engine, kombo, admin, "ATS", OPTIONS)
-        abandon_connect(engine, admin, started.attempt_id, "cancelled", "closed")
+        await abandon_connect(engine, admin, started.attempt_id, "cancelled", "closed")
 
     first, more = log(engine, admin.organisation_id, page=0, page_size=2)
     third, more_after_third = log(engine, admin.organisation_id, page=2, page_size=2)

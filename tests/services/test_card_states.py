@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from kombo_portal.db.models import FlowFailure, Integration
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.card_states import (
+from kombo_portal.records.card_states import (
     CardAction,
     CardState,
     card_state,

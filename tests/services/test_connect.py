@@ -14,17 +14,18 @@ from sqlmodel import Session, select
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient, KomboError, RetryPolicy
+from kombo_portal.problems import Problem
+from kombo_portal.records.integrations import IntegrationFacts, record_integration
+from kombo_portal.records.webhook_events import parse_event
 from kombo_portal.sandbox.models import SandboxActivationToken, SandboxLink
-from kombo_portal.services import connect as connect_service
-from kombo_portal.services.connect import (
+from kombo_portal.use_cases import connect as connect_service
+from kombo_portal.use_cases.connect import (
     ConnectOptions,
-    ConnectProblem,
     abandon_connect,
     finish_connect,
     start_connect,
 )
-from kombo_portal.services.integrations import IntegrationFacts, record_integration
-from kombo_portal.services.webhooks import ingest_event, parse_event
+from kombo_portal.use_cases.webhooks import receive_event
 from tests.sandbox.conftest import complete_flow, link_token
 
 OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
@@ -70,7 +71,7 @@ async def test_an_admin_connects_and_the_integration_is_recorded(engine, kombo, 
 
 
 async def test_a_member_is_refused_and_no_link_is_made(engine, kombo, people):
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await start_connect(engine, kombo, people.acme_member, "HRIS", OPTIONS)
 
     assert refused.value.message == "Only admins can connect systems."
@@ -81,7 +82,7 @@ async def test_a_member_is_refused_and_no_link_is_made(engine, kombo, people):
 
 
 async def test_a_category_not_offered_is_refused(engine, kombo, people):
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await start_connect(engine, kombo, people.acme_admin, "LMS", OPTIONS)
 
     assert refused.value.message == "LMS cannot be connected here."
@@ -97,7 +98,7 @@ async def test_a_second_connect_of_a_connected_category_is_refused(engine, kombo
         engine, kombo, admin, started.attempt_id, complete_flow(control, started.link)
     )
 
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
 
     assert refused.value.message == "HRIS is already connected."
@@ -112,7 +113,7 @@ async def test_a_token_of_another_organisation_is_refused_and_nothing_stored(
     their_token = complete_flow(control, theirs.link)
     ours = await start_connect(engine, kombo, people.acme_admin, "HRIS", OPTIONS)
 
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await finish_connect(engine, kombo, people.acme_admin, ours.attempt_id, their_token)
 
     assert "another organisation" in refused.value.message
@@ -126,7 +127,7 @@ async def test_an_attempt_of_another_user_cannot_be_finished(engine, kombo, cont
     theirs = await start_connect(engine, kombo, people.globex_admin, "HRIS", OPTIONS)
     token = complete_flow(control, theirs.link)
 
-    with pytest.raises(ConnectProblem):
+    with pytest.raises(Problem):
         await finish_connect(engine, kombo, people.acme_admin, theirs.attempt_id, token)
 
     assert integrations(engine) == []
@@ -153,7 +154,7 @@ async def test_an_expired_token_is_refused_and_nothing_stored(engine, kombo, con
         session.add(stored)
         session.commit()
 
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await finish_connect(engine, kombo, admin, started.attempt_id, token)
 
     assert "could not be confirmed" in refused.value.message
@@ -169,7 +170,7 @@ async def test_activating_the_same_token_twice_records_one_integration(
     token = complete_flow(control, started.link)
     await finish_connect(engine, kombo, admin, started.attempt_id, token)
 
-    with pytest.raises(ConnectProblem) as again:
+    with pytest.raises(Problem) as again:
         await finish_connect(engine, kombo, admin, started.attempt_id, token)
 
     assert again.value.message == "This connection has already been completed."
@@ -195,7 +196,7 @@ async def test_a_kombo_error_on_create_link_becomes_a_short_message(engine, peop
         async with KomboClient(
             "https://kombo.test/v1", "ks_key", retry=RetryPolicy(max_attempts=1)
         ) as failing:
-            with pytest.raises(ConnectProblem) as failed:
+            with pytest.raises(Problem) as failed:
                 await start_connect(engine, failing, people.acme_admin, "HRIS", OPTIONS)
 
     assert failed.value.message == (
@@ -210,7 +211,9 @@ async def test_a_cancelled_flow_is_recorded_and_stores_nothing(engine, kombo, pe
     admin = people.acme_admin
     started = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
 
-    abandon_connect(engine, admin, started.attempt_id, "cancelled", "KomboConnectCancelledError")
+    await abandon_connect(
+        engine, admin, started.attempt_id, "cancelled", "KomboConnectCancelledError"
+    )
 
     assert integrations(engine) == []
     assert attempts(engine)[0].outcome == "cancelled"
@@ -229,7 +232,7 @@ async def test_a_token_reused_for_a_second_attempt_is_refused_by_kombo(
         session.commit()
     second = await start_connect(engine, kombo, admin, "HRIS", OPTIONS)
 
-    with pytest.raises(ConnectProblem) as replay:
+    with pytest.raises(Problem) as replay:
         await finish_connect(engine, kombo, admin, second.attempt_id, token)
 
     assert "could not be confirmed" in replay.value.message
@@ -246,7 +249,7 @@ async def test_two_tabs_connecting_the_same_category_end_with_one_integration(
     second_token = complete_flow(control, second.link, tool="hibob")
 
     kept = await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
 
     assert refused.value.message == "HRIS is already connected."
@@ -352,7 +355,7 @@ async def test_two_tabs_finishing_the_same_category_at_once_record_one(
     )
 
     recorded = [outcome for outcome in outcomes if isinstance(outcome, Integration)]
-    refused = [outcome for outcome in outcomes if isinstance(outcome, ConnectProblem)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Problem)]
     assert (len(recorded), len(refused)) == (1, 1), outcomes
     assert str(refused[0]) == "HRIS is already connected."
     live = [record.id for record in integrations(engine) if record.removed_at is None]
@@ -375,9 +378,9 @@ async def test_a_flow_finishing_second_is_refused_even_when_its_webhook_recorded
     second_token = complete_flow(control, second.link, tool="hibob")
     kept = await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
     duplicate_id = activation_integration_id(engine, first_token)
-    deliver_created(engine, duplicate_id, "personio", admin.organisation_id)
+    await deliver_created(engine, duplicate_id, "personio", admin.organisation_id)
 
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
 
     assert str(refused.value) == "HRIS is already connected."
@@ -404,11 +407,11 @@ async def test_a_refused_flow_whose_webhook_comes_later_does_not_refuse_the_firs
     first_id, second_id = (
         activation_integration_id(engine, token) for token in (first_token, second_token)
     )
-    deliver_created(engine, second_id, "hibob", admin.organisation_id)
+    await deliver_created(engine, second_id, "hibob", admin.organisation_id)
 
-    with pytest.raises(ConnectProblem):
+    with pytest.raises(Problem):
         await finish_connect(engine, kombo, admin, first.attempt_id, first_token)
-    deliver_created(engine, first_id, "personio", admin.organisation_id)
+    await deliver_created(engine, first_id, "personio", admin.organisation_id)
     kept = await finish_connect(engine, kombo, admin, second.attempt_id, second_token)
 
     assert kept.kombo_integration_id == second_id
@@ -422,7 +425,9 @@ def activation_integration_id(engine, token: str) -> str:
         return session.get(SandboxActivationToken, token).integration_id
 
 
-def deliver_created(engine, kombo_integration_id: str, tool: str, organisation_id: str) -> None:
+async def deliver_created(
+    engine, kombo_integration_id: str, tool: str, organisation_id: str
+) -> None:
     data = {
         "id": kombo_integration_id,
         "tool": tool,
@@ -430,4 +435,4 @@ def deliver_created(engine, kombo_integration_id: str, tool: str, organisation_i
         "end_user": {"origin_id": organisation_id, "creator_email": None},
     }
     body = {"id": f"evt_{kombo_integration_id}", "type": "integration-created", "data": data}
-    ingest_event(engine, parse_event(json.dumps(body).encode()))
+    await receive_event(engine, parse_event(json.dumps(body).encode()))

@@ -5,8 +5,8 @@ from sqlmodel import select
 
 from kombo_portal.db.models import Integration, Organisation
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import create_organisation
-from kombo_portal.services.integrations import (
+from kombo_portal.records.accounts import create_organisation
+from kombo_portal.records.integrations import (
     IncompleteFacts,
     IntegrationFacts,
     IntegrationOwnedElsewhere,

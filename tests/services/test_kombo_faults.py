@@ -26,14 +26,15 @@ from kombo_portal.api import create_backend_api
 from kombo_portal.db.models import ConnectAttempt, Integration, MagicLink
 from kombo_portal.kombo import KomboClient, RetryPolicy
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
+from kombo_portal.problems import Problem
+from kombo_portal.records.sessions import SignedInUser
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
-from kombo_portal.sandbox.service import WebhookSettings
-from kombo_portal.services import lifecycle
-from kombo_portal.services.connect import ConnectOptions, ConnectProblem, finish_connect
-from kombo_portal.services.connect import start_connect as start
-from kombo_portal.services.invitations import invite_colleague
-from kombo_portal.services.kombo_details import refresh_from_kombo
-from kombo_portal.services.sessions import SignedInUser
+from kombo_portal.sandbox.outbox import WebhookSettings
+from kombo_portal.use_cases import lifecycle
+from kombo_portal.use_cases.connect import ConnectOptions, finish_connect
+from kombo_portal.use_cases.connect import start_connect as start
+from kombo_portal.use_cases.invitations import invite_colleague
+from kombo_portal.use_cases.kombo_details import refresh_from_kombo
 from tests.sandbox.conftest import complete_flow
 
 TIMEOUT = 0.5  # KOMBO_TIMEOUT_SECONDS for these tests
@@ -106,7 +107,7 @@ def integrations(engine) -> list[Integration]:
 @dataclass
 class Outcome:
     result: object
-    problem: ConnectProblem | None
+    problem: Problem | None
     seconds: float
 
 
@@ -114,7 +115,7 @@ async def timed(action: Callable[[], Awaitable[object]]) -> Outcome:
     started = time.monotonic()
     try:
         result = await action()
-    except ConnectProblem as problem:
+    except Problem as problem:
         return Outcome(None, problem, time.monotonic() - started)
     return Outcome(result, None, time.monotonic() - started)
 

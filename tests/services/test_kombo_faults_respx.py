@@ -11,11 +11,11 @@ import respx
 
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import KomboClient
-from kombo_portal.services import lifecycle
-from kombo_portal.services.connect import finish_connect
-from kombo_portal.services.connect import start_connect as start
-from kombo_portal.services.integrations import IntegrationFacts, record_integration
-from kombo_portal.services.sessions import SignedInUser
+from kombo_portal.records.integrations import IntegrationFacts, record_integration
+from kombo_portal.records.sessions import SignedInUser
+from kombo_portal.use_cases import lifecycle
+from kombo_portal.use_cases.connect import finish_connect
+from kombo_portal.use_cases.connect import start_connect as start
 from tests.services.test_kombo_faults import (
     KEY,
     KINDS,

@@ -7,13 +7,13 @@ from sqlmodel import Session, select
 
 from kombo_portal.db.models import ConnectAttempt, Integration
 from kombo_portal.kombo import KomboClient, RetryPolicy
-from kombo_portal.services.connect import (
+from kombo_portal.problems import Problem
+from kombo_portal.use_cases.connect import (
     ConnectOptions,
-    ConnectProblem,
     finish_connect,
     start_connect,
 )
-from kombo_portal.services.lifecycle import disconnect, set_enabled, start_repair
+from kombo_portal.use_cases.lifecycle import disconnect, set_enabled, start_repair
 from tests.sandbox.conftest import complete_flow
 
 OPTIONS = ConnectOptions(categories=("HRIS", "ATS"))
@@ -81,7 +81,7 @@ async def test_finish_setup_is_refused_when_there_is_nothing_to_finish(
 ):
     integration = await connected(engine, kombo, control, people.acme_admin)
 
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await start_repair(engine, kombo, people.acme_admin, integration.id, "setup")
 
     assert refused.value.message == "This integration has no setup left to finish."
@@ -140,7 +140,7 @@ async def test_a_kombo_error_on_disconnect_changes_nothing(engine, kombo, contro
         async with KomboClient(
             "https://kombo.test/v1", "k", retry=RetryPolicy(max_attempts=1)
         ) as failing:
-            with pytest.raises(ConnectProblem) as failed:
+            with pytest.raises(Problem) as failed:
                 await disconnect(engine, failing, admin, integration.id)
 
     assert failed.value.log_url == "https://app.kombo.dev/logs/5"
@@ -155,7 +155,7 @@ async def test_members_and_other_organisations_are_refused_and_recorded(
     integration = await connected(engine, kombo, control, people.acme_admin)
 
     for outsider in (people.acme_member, people.globex_admin):
-        with pytest.raises(ConnectProblem):
+        with pytest.raises(Problem):
             if action in ("reconnect", "setup"):
                 await start_repair(engine, kombo, outsider, integration.id, action)
             elif action == "disconnect":
@@ -170,7 +170,7 @@ async def test_members_and_other_organisations_are_refused_and_recorded(
 
 
 async def test_an_unknown_integration_id_is_refused(engine, kombo, people):
-    with pytest.raises(ConnectProblem) as refused:
+    with pytest.raises(Problem) as refused:
         await disconnect(engine, kombo, people.acme_admin, "no-such-id")
 
     assert refused.value.message == "This integration is not one of your organisation's."
@@ -192,7 +192,7 @@ async def test_a_kombo_error_on_reconnect_or_disable_is_a_short_message_and_reco
         async with KomboClient(
             "https://kombo.test/v1", "k", retry=RetryPolicy(max_attempts=1)
         ) as failing:
-            with pytest.raises(ConnectProblem) as failed:
+            with pytest.raises(Problem) as failed:
                 if action == "reconnect":
                     await start_repair(engine, failing, admin, integration.id, "reconnect")
                 else:
@@ -213,7 +213,7 @@ async def test_a_kombo_error_on_reconnect_or_disable_is_a_short_message_and_reco
 async def test_a_successful_reconnect_clears_an_earlier_failure_notice(
     engine, kombo, control, people
 ):
-    from kombo_portal.services.integrations import latest_flow_failures, record_flow_failure
+    from kombo_portal.records.flow_failures import latest_flow_failures, record_flow_failure
 
     admin = people.acme_admin
     integration = await connected(engine, kombo, control, admin)

@@ -4,8 +4,8 @@ from sqlmodel import delete, select
 
 from kombo_portal.db.models import User, UserSession, utc_now
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import find_user
-from kombo_portal.services.sessions import end_session, resolve_session, start_session
+from kombo_portal.records.accounts import find_user
+from kombo_portal.records.sessions import end_session, resolve_session, start_session
 from tests.services.conftest import SECRET_KEY
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -14,17 +15,20 @@ from sqlmodel import Session, select
 
 from kombo_portal.db.models import Integration, Organisation, WebhookEvent
 from kombo_portal.db.transaction import transaction
-from kombo_portal.services.accounts import create_organisation
-from kombo_portal.services.webhooks import Outcome, ingest_event, parse_event
+from kombo_portal.records.accounts import create_organisation
+from kombo_portal.records.webhook_events import Outcome, parse_event
+from kombo_portal.use_cases.webhooks import receive_event
 
 INTEGRATION = "personio:AAAA"
 
 
 @pytest.fixture
-def acme(engine) -> str:
+async def acme(engine) -> str:
     with transaction(engine) as session:
         organisation_id = create_organisation(session, "Acme Inc.").id
-    ingest_event(engine, event("evt_created", "integration-created", created_data(organisation_id)))
+    await receive_event(
+        engine, event("evt_created", "integration-created", created_data(organisation_id))
+    )
     return organisation_id
 
 
@@ -76,20 +80,20 @@ def version(engine, organisation_id: str) -> int:
         return session.get(Organisation, organisation_id).version
 
 
-def test_data_changed_is_one_update_and_one_insert(engine, acme):
+async def test_data_changed_is_one_update_and_one_insert(engine, acme):
     with statements(engine) as sent:
-        result = ingest_event(engine, event("evt_data", "data-changed", data_changed()))
+        result = await receive_event(engine, event("evt_data", "data-changed", data_changed()))
 
     assert result.outcome is Outcome.APPLIED
     assert [statement.split()[0].upper() for statement in sent] == ["UPDATE", "INSERT"]
 
 
-def test_a_state_change_takes_at_most_five_statements_and_one_lock(engine, acme):
+async def test_a_state_change_takes_at_most_five_statements_and_one_lock(engine, acme):
     change = event(
         "evt_state", "integration-state-changed", state_changed("INVALID", "2030-01-01T00:00:00Z")
     )
     with statements(engine) as sent:
-        result = ingest_event(engine, change)
+        result = await receive_event(engine, change)
 
     assert result.outcome is Outcome.APPLIED
     locks = [statement for statement in sent if "pg_advisory_xact_lock" in statement]
@@ -100,18 +104,18 @@ def test_a_state_change_takes_at_most_five_statements_and_one_lock(engine, acme)
     assert "organisation" in sent[-1].lower() and sent[-1].split()[0].upper() == "UPDATE"
 
 
-def test_a_repeat_changes_nothing_and_bumps_no_version(engine, acme):
+async def test_a_repeat_changes_nothing_and_bumps_no_version(engine, acme):
     change = event(
         "evt_state", "integration-state-changed", state_changed("INVALID", "2030-01-01T00:00:00Z")
     )
-    assert ingest_event(engine, change).outcome is Outcome.APPLIED
+    assert (await receive_event(engine, change)).outcome is Outcome.APPLIED
     before = version(engine, acme)
 
     # The same id with other content: what the first delivery stored stands.
     repeat = event(
         "evt_state", "integration-state-changed", state_changed("ACTIVE", "2031-01-01T00:00:00Z")
     )
-    assert ingest_event(engine, repeat).outcome is Outcome.DUPLICATE
+    assert (await receive_event(engine, repeat)).outcome is Outcome.DUPLICATE
 
     assert version(engine, acme) == before
     with Session(engine) as session:
@@ -120,10 +124,10 @@ def test_a_repeat_changes_nothing_and_bumps_no_version(engine, acme):
         assert json.loads(stored.body)["data"]["state"] == "INVALID"
 
 
-def test_data_changed_for_a_removed_integration_is_flagged_without_writing_it(engine, acme):
-    ingest_event(engine, event("evt_deleted", "integration-deleted", {"id": INTEGRATION}))
+async def test_data_changed_for_a_removed_integration_is_flagged_without_writing_it(engine, acme):
+    await receive_event(engine, event("evt_deleted", "integration-deleted", {"id": INTEGRATION}))
 
-    result = ingest_event(engine, event("evt_data", "data-changed", data_changed()))
+    result = await receive_event(engine, event("evt_data", "data-changed", data_changed()))
 
     assert result.outcome is Outcome.FLAGGED
     with Session(engine) as session:
@@ -131,14 +135,15 @@ def test_data_changed_for_a_removed_integration_is_flagged_without_writing_it(en
         assert session.get(WebhookEvent, "evt_data").flag == "unknown or removed integration"
 
 
-def test_writers_in_many_threads_all_commit(engine, acme):
+async def test_writers_in_many_threads_all_commit(engine, acme):
     """SQLite: writers of one process queue for the write lock; none fails busy."""
     failures: list[BaseException] = []
 
     def deliver(index: int) -> None:
         try:
             for step in range(10):
-                ingest_event(engine, event(f"evt_{index}_{step}", "data-changed", data_changed()))
+                change = event(f"evt_{index}_{step}", "data-changed", data_changed())
+                asyncio.run(receive_event(engine, change))
         except BaseException as error:
             failures.append(error)
 

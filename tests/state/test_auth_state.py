@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import reflex as rx
 from reflex.istate.data import RouterData
 
-from kombo_portal.api.auth import SIGN_IN_NONCE_COOKIE
+from kombo_portal.cookies import SIGN_IN_NONCE_COOKIE
 from kombo_portal.state.auth import AuthState
 from tests.state.test_handlers import run
 from tests.support.accounts import PASSWORD

@@ -7,14 +7,14 @@ from reflex.istate.data import RouterData
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from kombo_portal.api.auth import SESSION_COOKIE
+from kombo_portal.cookies import SESSION_COOKIE
 from kombo_portal.db.models import ConnectAttempt, Integration
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import translate
-from kombo_portal.services.accounts import find_user
-from kombo_portal.services.connect import ConnectOptions, finish_connect, start_connect
-from kombo_portal.services.sessions import start_session
+from kombo_portal.records.accounts import find_user
+from kombo_portal.records.sessions import start_session
 from kombo_portal.state.integrations import IntegrationsState
+from kombo_portal.use_cases.connect import ConnectOptions, finish_connect, start_connect
 from tests.sandbox.conftest import complete_flow
 from tests.services.conftest import People
 
@@ -22,7 +22,9 @@ from tests.services.conftest import People
 def page_state(engine, backend, email: str) -> IntegrationsState:
     """The state of a browser tab signed in as `email`."""
     with transaction(engine) as session:
-        token = start_session(session, find_user(session, email), backend.settings.secret_key)
+        token = start_session(
+            session, find_user(session, email), backend.settings.security.secret_key
+        )
     root = rx.State(_reflex_internal_init=True)
 
     def find(state):
@@ -61,7 +63,7 @@ async def acme_hris(engine, backend, people: People) -> Integration:
     control = TestClient(
         backend.sandbox,
         base_url="http://t",
-        headers={"Authorization": f"Bearer {backend.settings.sandbox_api_key}"},
+        headers={"Authorization": f"Bearer {backend.settings.sandbox.api_key}"},
     )
     token = complete_flow(control, started.link, tool="personio")
     return await finish_connect(engine, backend.kombo, admin, started.attempt_id, token)
@@ -121,7 +123,7 @@ async def test_reloading_the_page_closes_a_flow_left_open(engine, backend, peopl
 
     await run(IntegrationsState.load, state)
 
-    assert (state.connect_link, state.connecting) == ("", "")
+    assert (state.connect_link, state.busy) == ("", False)
     with Session(engine) as session:
         [attempt] = session.exec(select(ConnectAttempt)).all()
     assert (attempt.outcome, attempt.detail) == ("cancelled", "page reloaded")
@@ -139,15 +141,15 @@ async def test_a_member_is_told_an_admin_can_reconnect_and_an_admin_to_reconnect
     await run(IntegrationsState.load, admin)
 
     def hris(state):
-        return next(card for card in state.cards if card["category"] == "HRIS")
+        return next(card for card in state.cards if card.category == "HRIS")
 
     def text(state, key: str, **params) -> str:
         return translate(state.language, key, **params)  # each in their own language
 
     names = "Personio (HRIS)"
-    assert hris(member)["explanation"] == text(member, "card.needs_reconnection.member_explanation")
+    assert hris(member).explanation == text(member, "card.needs_reconnection.member_explanation")
     assert member.broken == text(member, "banner.needs_reconnection_member", names=names)
-    assert hris(admin)["explanation"] == text(admin, "card.needs_reconnection.explanation")
+    assert hris(admin).explanation == text(admin, "card.needs_reconnection.explanation")
     assert admin.broken == text(admin, "banner.needs_reconnection", names=names)
     assert member.language == "en"
     assert member.broken.endswith("an admin can reconnect them.")

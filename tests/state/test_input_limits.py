@@ -13,11 +13,11 @@ from starlette.testclient import TestClient
 from kombo_portal.db.models import ConnectAttempt, Integration, MagicLink, SignInAttempt
 from kombo_portal.i18n import translate
 from kombo_portal.sandbox.models import SandboxLink
-from kombo_portal.services import lifecycle
 from kombo_portal.state import inputs
 from kombo_portal.state.auth import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 from kombo_portal.state.inputs import MAX_ACTIVITY_PAGE
 from kombo_portal.state.integrations import IntegrationsState
+from kombo_portal.use_cases import lifecycle
 from tests.sandbox.conftest import complete_flow
 from tests.state.test_handlers import acme_hris, page_state, run  # noqa: F401  (a fixture)
 
@@ -53,7 +53,7 @@ async def test_connect_with_a_category_the_page_never_sends_is_refused(engine, b
     for category in [*WRONG_TEXTS, "hris", "HRIS ", "H-R"]:
         await run(IntegrationsState.connect, state, category)
 
-        assert (state.error, state.connect_link, state.connecting) == (BAD_REQUEST, "", "")
+        assert (state.error, state.connect_link, state.busy) == (BAD_REQUEST, "", False)
     assert rows(engine, ConnectAttempt) == []
     assert rows(engine, SandboxLink) == []
 
@@ -114,7 +114,7 @@ async def test_an_unusable_integration_id_is_not_one_of_yours(engine, backend, h
     for integration_id in [*WRONG_TEXTS, "ab" * 16 + "c"]:
         await run(handler, state, integration_id, *extra)
 
-        assert (state.error, state.connect_link, state.connecting) == (NOT_YOURS, "", "")
+        assert (state.error, state.connect_link, state.busy) == (NOT_YOURS, "", False)
     [record] = rows(engine, Integration)
     assert (record.state, record.removed_at) == ("ACTIVE", None)
 
@@ -128,7 +128,7 @@ async def test_enabling_takes_true_or_false_only(engine, backend):
     for enabled in ["false", "true", 0, 1, None, [], {"value": False}]:
         await run(IntegrationsState.set_enabled, state, hris.id, enabled)
 
-        assert (state.error, state.connecting) == (BAD_REQUEST, ""), enabled
+        assert (state.error, state.busy) == (BAD_REQUEST, False), enabled
     [record] = rows(engine, Integration)
     assert record.state == "ACTIVE"
     assert len(rows(engine, ConnectAttempt)) == attempts_before
@@ -179,7 +179,7 @@ async def test_an_unusable_activation_token_ends_the_flow_and_frees_the_page(
         await run(IntegrationsState.connect_succeeded, state, token)
 
         assert state.error == NOT_CONFIRMED, token
-        assert (state.connecting, state.connect_link) == ("", "")
+        assert (state.busy, state.connect_link) == (False, "")
     assert rows(engine, Integration) == []
     assert {(a.outcome, a.detail) for a in rows(engine, ConnectAttempt)} == {
         ("failed", "unusable token")
@@ -191,7 +191,7 @@ async def test_an_unusable_activation_token_ends_the_flow_and_frees_the_page(
     control = TestClient(
         backend.sandbox,
         base_url="http://t",
-        headers={"Authorization": f"Bearer {backend.settings.sandbox_api_key}"},
+        headers={"Authorization": f"Bearer {backend.settings.sandbox.api_key}"},
     )
 
     await run(

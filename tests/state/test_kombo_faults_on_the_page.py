@@ -38,7 +38,7 @@ def control(backend) -> TestClient:
     return TestClient(
         backend.sandbox,
         base_url="http://t",
-        headers={"Authorization": f"Bearer {backend.settings.sandbox_api_key}"},
+        headers={"Authorization": f"Bearer {backend.settings.sandbox.api_key}"},
     )
 
 
@@ -67,7 +67,7 @@ async def test_a_slow_kombo_on_connect_is_a_message_in_time_and_the_next_click_w
 
     assert waited < 2.5  # the configured 0.5 s, not Kombo's 5 s
     assert state.error == "Kombo did not answer in time. Try again in a moment."
-    assert (state.connecting, state.connect_link) == ("", "")
+    assert (state.busy, state.connect_link) == (False, "")
     assert open_attempts(engine) == []
 
     await run(IntegrationsState.connect, state, "HRIS")
@@ -89,7 +89,7 @@ async def test_kombo_failing_to_confirm_the_connection_frees_the_page(
     assert state.error == (
         "The connection could not be confirmed with Kombo. Try connecting again."
     )
-    assert (state.connecting, state.connect_link) == ("", "")
+    assert (state.busy, state.connect_link) == (False, "")
     assert open_attempts(engine) == []
     with Session(engine) as session:
         assert session.exec(select(Integration)).all() == []
@@ -130,9 +130,9 @@ async def test_kombo_failing_an_action_on_a_card_leaves_the_card_as_it_was(
     assert waited < 2.5
     # In the page's language: Acme's admin reads German.
     assert state.error == translate(state.language, message)
-    assert (state.connecting, state.connect_link) == ("", "")
-    [card] = [card for card in state.cards if card["category"] == "HRIS"]
-    assert (card["connected"], card["state"]) == ("yes", "active")
+    assert (state.busy, state.connect_link) == (False, "")
+    [card] = [card for card in state.cards if card.category == "HRIS"]
+    assert (card.connected, card.state) == (True, "active")
     assert open_attempts(engine) == []
 
     await run(handler, state, hris.id)  # Kombo answers again

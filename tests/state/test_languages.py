@@ -14,8 +14,8 @@ from kombo_portal.config import Settings
 from kombo_portal.db.models import User
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import translate
-from kombo_portal.services.accounts import find_user
-from kombo_portal.services.integrations import IntegrationFacts, record_integration
+from kombo_portal.records.accounts import find_user
+from kombo_portal.records.integrations import IntegrationFacts, record_integration
 from kombo_portal.state import inputs
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
@@ -52,7 +52,7 @@ async def test_a_signed_in_page_speaks_the_users_stored_language(engine, backend
 
     assert (state.language, state.text["page.title"]) == ("de", "Integrationen")
     hris = state.cards[0]
-    assert (hris["title"], hris["status_text"], hris["primary_label"]) == (
+    assert (hris.title, hris.status_text, hris.primary_label) == (
         "HR-System",
         "Nicht verbunden",
         "HRIS verbinden",
@@ -67,7 +67,7 @@ async def test_switching_the_language_stores_it_and_redraws_the_page(engine, bac
 
     assert (state.language, state.chosen_language, state.error) == ("fr", "fr", "")
     assert state.text["page.sign_out"] == "Se déconnecter"
-    assert state.cards[0]["primary_label"] == "Connecter SIRH"
+    assert state.cards[0].primary_label == "Connecter SIRH"
     assert language_of(engine, "admin@acme.test") == "fr"
     # Another tab of the same user, opened afterwards, speaks it too.
     other = page_state(engine, backend, "admin@acme.test")

@@ -12,13 +12,13 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from kombo_portal.api import create_backend_api
-from kombo_portal.api.auth import SESSION_COOKIE, session_cookie_token
+from kombo_portal.cookies import SESSION_COOKIE, session_cookie_token
 from kombo_portal.db.models import ConnectAttempt, Integration, User, UserSession, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import translate
+from kombo_portal.records import accounts
+from kombo_portal.records.accounts import SIGN_IN_FAILURES_ALLOWED
 from kombo_portal.sandbox.models import SandboxActivationToken
-from kombo_portal.services import accounts
-from kombo_portal.services.accounts import SIGN_IN_FAILURES_ALLOWED
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
 from tests.state import test_tenant_isolation as isolation
@@ -108,7 +108,7 @@ async def test_after_the_session_ends_every_event_sends_to_sign_in_and_changes_n
 
         assert "/sign-in" in str(result), event
         assert (tess.user_name, tess.organisation_name, tess.is_admin) == ("", "", False)
-        assert (tess.notice, tess.error, tess.connect_link, tess.connecting) == ("", "", "", "")
+        assert (tess.notice, tess.error, tess.connect_link, tess.busy) == ("", "", "", False)
     assert snapshot(engine, leave_out=set()) == before, "nothing changed, nothing recorded"
 
 
@@ -119,7 +119,7 @@ async def test_a_token_arriving_after_sign_out_is_not_exchanged(engine, backend,
     result = await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
 
     assert "/sign-in" in str(result)
-    assert (acme.tab.connect_link, acme.tab.connecting) == ("", "")
+    assert (acme.tab.connect_link, acme.tab.busy) == ("", False)
     with Session(engine) as session:
         assert session.get(SandboxActivationToken, acme.token).used_at is None
     assert [record.category for record in rows(engine, Integration)] == ["HRIS"]

@@ -19,11 +19,11 @@ from starlette.testclient import TestClient
 from kombo_portal.api import create_backend_api
 from kombo_portal.db.models import ConnectAttempt, Integration, MagicLink, utc_now
 from kombo_portal.i18n import translate
-from kombo_portal.sandbox.models import SandboxActivationToken
-from kombo_portal.services import connect, lifecycle
-from kombo_portal.services.sessions import SignedInUser
+from kombo_portal.records.sessions import SignedInUser
+from kombo_portal.sandbox.models import SANDBOX_METADATA, SandboxActivationToken
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
+from kombo_portal.use_cases import connect, lifecycle
 from tests.sandbox.conftest import complete_flow
 from tests.state.test_handlers import acme_hris, page_state, run  # noqa: F401  (a fixture)
 from tests.support.accounts import People
@@ -143,7 +143,7 @@ def sandbox_control(backend) -> TestClient:
     return TestClient(
         backend.sandbox,
         base_url="http://t",
-        headers={"Authorization": f"Bearer {backend.settings.sandbox_api_key}"},
+        headers={"Authorization": f"Bearer {backend.settings.sandbox.api_key}"},
     )
 
 
@@ -226,7 +226,8 @@ def snapshot(engine, leave_out: set[str]) -> dict[str, list[tuple]]:
     with Session(engine) as session:
         return {
             table.name: sorted(tuple(map(repr, row)) for row in session.execute(table.select()))
-            for table in SQLModel.metadata.sorted_tables
+            for metadata in (SQLModel.metadata, SANDBOX_METADATA)
+            for table in metadata.sorted_tables
             if table.name not in leave_out
         }
 
@@ -264,7 +265,7 @@ async def test_an_outsider_sending_acmes_ids_is_refused_changes_nothing_and_is_r
     await run(getattr(IntegrationsState, attack.event), tab, *attack.ids(acme))
 
     assert tab.error == message
-    assert (tab.notice, tab.connect_link, tab.connecting) == ("", "", "")
+    assert (tab.notice, tab.connect_link, tab.busy) == ("", "", False)
     assert snapshot(engine, leave_out) == before
     [refusal] = recorded_since(audit_before, engine)
     assert (refusal.outcome, refusal.organisation_id, refusal.user_id) == (
@@ -273,7 +274,7 @@ async def test_an_outsider_sending_acmes_ids_is_refused_changes_nothing_and_is_r
         outsider.user_id,
     )
     if email == "admin@globex.test":
-        assert acme.integration_id not in {card["integration_id"] for card in tab.cards}
+        assert acme.integration_id not in {card.integration_id for card in tab.cards}
 
 
 @pytest.mark.parametrize("attack", ATTACKS[:-1], ids=[attack.name for attack in ATTACKS[:-1]])
@@ -334,7 +335,7 @@ async def test_a_token_of_acmes_flow_finished_in_globexs_flow_records_nothing_fo
     assert owned_by_globex == []
     assert acmes_flow.outcome == "started", "Acme's own flow is not closed by Globex's refusal"
     await run(IntegrationsState.load, globex)
-    assert globex.cards and all(card["connected"] == "" for card in globex.cards)
+    assert globex.cards and all(card.connected is False for card in globex.cards)
 
 
 async def test_a_replayed_token_is_refused_and_recorded(engine, backend, acme):
@@ -351,8 +352,8 @@ async def test_a_replayed_token_is_refused_and_recorded(engine, backend, acme):
 
     # Sent in a new flow of the same category, once the first is disconnected: Kombo
     # has spent the token, so nothing is connected.
-    [greenhouse] = [card for card in acme.tab.cards if card["category"] == "ATS"]
-    await run(IntegrationsState.disconnect, acme.tab, greenhouse["integration_id"])
+    [greenhouse] = [card for card in acme.tab.cards if card.category == "ATS"]
+    await run(IntegrationsState.disconnect, acme.tab, greenhouse.integration_id)
     await run(IntegrationsState.connect, acme.tab, "ATS")
     audit_before = attempts(engine)
 

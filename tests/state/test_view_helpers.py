@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 import pytest
 
 from kombo_portal.db.models import FlowFailure, Integration
-from kombo_portal.state.auth import HOME_PATH, _safe_next
-from kombo_portal.state.integrations import card_facts, card_view
+from kombo_portal.paths import HOME_PATH
+from kombo_portal.state.auth import _safe_next
+from kombo_portal.state.cards import card_facts, card_view
 
 
 @pytest.mark.parametrize(
@@ -55,12 +56,12 @@ def view(category="HRIS", live=None, failure=None, removed=None, language="en", 
 def test_an_empty_card_offers_to_connect():
     card = view("ATS")
 
-    assert (card["connected"], card["title"], card["category"]) == ("", "Recruiting system", "ATS")
-    assert (card["state"], card["status_text"]) == ("not_connected", "Not connected")
-    assert (card["primary"], card["primary_label"], card["can_invite"]) == (
+    assert (card.connected, card.title, card.category) == (False, "Recruiting system", "ATS")
+    assert (card.state, card.status_text) == ("not_connected", "Not connected")
+    assert (card.primary, card.primary_label, card.can_invite) == (
         "connect",
         "Connect ATS",
-        "yes",
+        True,
     )
 
 
@@ -68,9 +69,9 @@ def test_a_category_without_an_acronym_is_named_in_words_on_its_button():
     card = view("ASSESSMENT")
     removed = view("ASSESSMENT", removed=integration(category="ASSESSMENT", removed_at=REMOVED_AT))
 
-    assert card["primary_label"] == "Connect Assessment platform"
-    assert removed["primary_label"] == "Connect Assessment platform again"
-    assert view("ASSESSMENT", language="de")["primary_label"] == "Assessment-Plattform verbinden"
+    assert card.primary_label == "Connect Assessment platform"
+    assert removed.primary_label == "Connect Assessment platform again"
+    assert view("ASSESSMENT", language="de").primary_label == "Assessment-Plattform verbinden"
 
 
 @pytest.mark.parametrize(
@@ -87,20 +88,20 @@ def test_a_category_without_an_acronym_is_named_in_words_on_its_button():
 def test_a_connected_card_names_its_status_in_words(state, setup_status, text, colour, primary):
     card = view(live=integration(state=state, setup_status=setup_status))
 
-    assert (card["status_text"], card["status_colour"], card["primary"]) == (text, colour, primary)
-    assert (card["tool_label"], card["details"]) == ("Personio", "Connected by Ada on 3 Nov 2026")
-    assert card["disconnect_title"] == "Disconnect Personio?"
+    assert (card.status_text, card.status_colour, card.primary) == (text, colour, primary)
+    assert (card.tool_label, card.details) == ("Personio", "Connected by Ada on 3 Nov 2026")
+    assert card.disconnect_title == "Disconnect Personio?"
 
 
 def test_a_card_speaks_the_readers_language_dates_included():
     card = view(live=integration(state="INVALID"), language="de")
 
-    assert (card["title"], card["status_text"], card["primary_label"]) == (
+    assert (card.title, card.status_text, card.primary_label) == (
         "HR-System",
         "Neu verbinden nötig",
         "Neu verbinden",
     )
-    assert card["details"] == "Verbunden von Ada am 3. Nov. 2026"
+    assert card.details == "Verbunden von Ada am 3. Nov. 2026"
 
 
 def test_a_removed_integration_says_when_and_offers_to_connect_again():
@@ -108,9 +109,9 @@ def test_a_removed_integration_says_when_and_offers_to_connect_again():
 
     card = view(removed=removed)
 
-    assert (card["state"], card["status_text"], card["connected"]) == ("removed", "Removed", "")
-    assert card["explanation"] == "Personio was removed on 29 Nov 2026. Nothing syncs any more."
-    assert (card["primary"], card["primary_label"]) == ("connect_again", "Connect HRIS again")
+    assert (card.state, card.status_text, card.connected) == ("removed", "Removed", False)
+    assert card.explanation == "Personio was removed on 29 Nov 2026. Nothing syncs any more."
+    assert (card.primary, card.primary_label) == ("connect_again", "Connect HRIS again")
 
 
 def test_a_failure_reported_after_the_flow_opened_shows_on_the_open_card():
@@ -120,26 +121,28 @@ def test_a_failure_reported_after_the_flow_opened_shows_on_the_open_card():
         tool_id="workday",
         failed_at=datetime(2026, 11, 29, 10, 5, tzinfo=UTC),
     )
-    opened = datetime(2026, 11, 29, 10, tzinfo=UTC).isoformat()
+    opened = datetime(2026, 11, 29, 10, tzinfo=UTC)
 
     card = view(failure=failed, flow_open=True, flow_opened_at=opened)
-    before = view(failure=failed, flow_open=True, flow_opened_at="2026-11-29T10:06:00+00:00")
+    before = view(
+        failure=failed, flow_open=True, flow_opened_at=datetime(2026, 11, 29, 10, 6, tzinfo=UTC)
+    )
 
-    assert (card["state"], card["busy"]) == ("failed", "yes")
-    assert card["explanation"] == "The last attempt to connect Workday failed."
-    assert before["state"] == "connecting"
+    assert (card.state, card.busy) == ("failed", True)
+    assert card.explanation == "The last attempt to connect Workday failed."
+    assert before.state == "connecting"
 
 
 def test_a_card_with_its_flow_open_shows_it_on_the_button_it_was_opened_with():
     card = view(live=integration(state="INVALID"), flow_open=True)
 
-    assert (card["state"], card["status_text"], card["busy"]) == (
+    assert (card.state, card.status_text, card.busy) == (
         "connecting",
         "Connecting…",
-        "yes",
+        True,
     )
-    assert card["explanation"].startswith("Finish in the window that opened.")
-    assert card["primary"] == "reconnect"
+    assert card.explanation.startswith("Finish in the window that opened.")
+    assert card.primary == "reconnect"
 
 
 FAILURE = FlowFailure(
@@ -199,9 +202,9 @@ def test_a_member_is_told_who_can_act_where_an_admin_is_told_to(
     admin = view(**cards, is_admin=True)
     member = view(**cards, is_admin=False)
 
-    assert (admin["state"], member["state"]) == (state, state)
-    assert admin["explanation"] == admin_text
-    assert member["explanation"] == member_text
+    assert (admin.state, member.state) == (state, state)
+    assert admin.explanation == admin_text
+    assert member.explanation == member_text
 
 
 def test_a_failed_reconnect_of_a_working_integration_leaves_its_card_active_with_a_note():
@@ -216,25 +219,25 @@ def test_a_failed_reconnect_of_a_working_integration_leaves_its_card_active_with
     card = view(live=integration(), failure=failed)
     member = view(live=integration(), failure=failed, is_admin=False)
 
-    assert (card["state"], card["status_text"], card["primary"]) == ("active", "Active", "")
-    assert card["explanation"] == (
+    assert (card.state, card.status_text, card.primary) == ("active", "Active", "")
+    assert card.explanation == (
         "Personio still works: the last attempt to reconnect it failed and changed nothing."
     )
-    assert card["log_url"] == "https://app.kombo.dev/logs/1"
-    assert card["can_reconnect"] == "yes"
-    assert member["explanation"] == card["explanation"]
+    assert card.log_url == "https://app.kombo.dev/logs/1"
+    assert card.can_reconnect is True
+    assert member.explanation == card.explanation
     # A failure older than the connection is history: nothing to note.
     older = FlowFailure(**{**failed.model_dump(), "failed_at": datetime(2026, 11, 1, tzinfo=UTC)})
-    assert view(live=integration(), failure=older)["explanation"] == (
+    assert view(live=integration(), failure=older).explanation == (
         "Connected and syncing. Nothing to do."
     )
-    assert view(live=integration(), failure=older)["log_url"] == ""
+    assert view(live=integration(), failure=older).log_url == ""
 
 
 def test_a_member_reads_the_same_where_nothing_is_asked_of_anyone():
     live = integration()
 
-    assert view(live=live, is_admin=False)["explanation"] == view(live=live)["explanation"]
+    assert view(live=live, is_admin=False).explanation == view(live=live).explanation
 
 
 @pytest.mark.parametrize("language", ["de", "fr", "it", "es"])
@@ -242,7 +245,7 @@ def test_a_members_explanation_is_their_own_in_every_language(language):
     admin = view(language=language, is_admin=True)
     member = view(language=language, is_admin=False)
 
-    assert member["explanation"] not in ("", admin["explanation"])
-    assert view(language="de", is_admin=False)["explanation"] == (
+    assert member.explanation not in ("", admin.explanation)
+    assert view(language="de", is_admin=False).explanation == (
         "Noch ist nichts verbunden. Ein Admin kann es verbinden."
     )

@@ -1,0 +1,15 @@
+"""Whether this instance can serve: its database answers and has the schema the code
+expects (the health check's question, for load balancers and uptime checks)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from kombo_portal.db.engine import check_database
+from kombo_portal.db.threads import in_database_thread
+
+
+async def check_ready(engine: Engine, *, sandbox: bool) -> None:
+    """Raise if the database does not answer, or DatabaseNotMigrated if it is behind.
+    `sandbox`: whether the schema to expect has the sandbox's tables."""
+    await in_database_thread(check_database, engine, sandbox=sandbox)
