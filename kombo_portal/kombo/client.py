@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -134,7 +134,7 @@ class KomboClient:
         link_type: LinkType = LinkType.EMBEDDED,
     ) -> str:
         """A link that repairs this integration in place (same id), for example new credentials."""
-        body: dict[str, Any] = {"link_type": link_type.value}
+        body: dict[str, object] = {"link_type": link_type.value}
         if language is not None:
             body["language"] = language.value
         if scope_config_id is not None:
@@ -150,7 +150,7 @@ class KomboClient:
         language: Language | None = None,
     ) -> str:
         """A link to finish an integration whose setup is incomplete."""
-        body: dict[str, Any] = {"link_type": link_type.value}
+        body: dict[str, object] = {"link_type": link_type.value}
         if language is not None:
             body["language"] = language.value
         path = f"{_integration_path(integration_id)}/setup-link"
@@ -180,10 +180,10 @@ class KomboClient:
         self,
         method: str,
         path: str,
-        body: dict[str, Any] | None = None,
+        body: dict[str, object] | None = None,
         *,
         repeatable: bool = True,
-    ) -> dict[str, Any]:
+    ) -> dict[str, object]:
         """`repeatable`: whether sending the request twice is harmless (see _is_retryable)."""
         started = time.monotonic()
         for attempt in range(1, self._retry.max_attempts + 1):
@@ -216,7 +216,9 @@ class KomboClient:
             await self._sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _attempt(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    async def _attempt(
+        self, method: str, path: str, body: dict[str, object] | None
+    ) -> dict[str, object]:
         """One HTTP call: the envelope's data, or KomboError."""
         started = time.monotonic()
         try:
@@ -262,7 +264,7 @@ def _is_retryable(error: KomboError, repeatable: bool) -> bool:
     return error.kind is FailureKind.API and error.status in RETRYABLE_STATUSES
 
 
-def _success_data(response: httpx.Response) -> dict[str, Any]:
+def _success_data(response: httpx.Response) -> dict[str, object]:
     envelope = _json_or_none(response)
     if not isinstance(envelope, dict) or envelope.get("status") != "success":
         raise _invalid_response(response.status_code, "the success envelope is missing")
@@ -308,7 +310,7 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(response: httpx.Response) -> object:
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -327,14 +329,14 @@ def _invalid_response(status: int, what: str) -> KomboError:
     )
 
 
-def _string_field(data: dict[str, Any], name: str) -> str:
+def _string_field(data: dict[str, object], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
         raise _invalid_response(200, f"`{name}` is missing")
     return value
 
 
-def _parse(model: type[ResultT], data: Any) -> ResultT:
+def _parse(model: type[ResultT], data: object) -> ResultT:
     try:
         return model.model_validate(data)
     except ValidationError as error:

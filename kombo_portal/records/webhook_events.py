@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -52,7 +51,7 @@ class InvalidEvent(ValueError):
 class KomboEvent:
     id: str
     type: str
-    data: dict[str, Any]
+    data: dict[str, object]
     body: str
 
 
@@ -163,11 +162,8 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
             return _flag(inbox, "unknown organisation (end_user.origin_id)")
         inbox.organisation_id = organisation.id
         category = _category(data.get("category"))
-        creator = (
-            data.get("end_user", {}).get("creator_email")
-            if isinstance(data.get("end_user"), dict)
-            else None
-        )
+        end_user = data.get("end_user")
+        creator = end_user.get("creator_email") if isinstance(end_user, dict) else None
         if find_by_kombo_id(session, integration_id) is None and (
             created_through_revoked_invitation(
                 session, organisation.id, category, storable_text(creator, MAX_EMAIL_LENGTH)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
@@ -20,30 +18,30 @@ INTEGRATION_PATH = "/integrations/{integration_id:str}"
 
 
 @kombo_endpoint(reads_body=False)
-def check_api_key(_request: Request, _session: Session, _body: object) -> dict[str, Any]:
+def check_api_key(_request: Request, _session: Session, _body: object) -> dict[str, object]:
     return {"environment_id": SANDBOX_ENVIRONMENT_ID}
 
 
 @kombo_endpoint(reads_body=True)
-def create_link(request: Request, session: Session, body: object) -> dict[str, Any]:
+def create_link(request: Request, session: Session, body: object) -> dict[str, object]:
     config = sandbox_context(request).config
     return {"link": config.link_url(links.create_connect_link(session, body).token)}
 
 
 @kombo_endpoint(reads_body=False)
-def integration_by_token(request: Request, session: Session, _body: object) -> dict[str, Any]:
+def integration_by_token(request: Request, session: Session, _body: object) -> dict[str, object]:
     token = request.path_params["token"]
     return token_integration(flow.exchange_activation_token(session, token))
 
 
 @kombo_endpoint(reads_body=False)
-def get_integration(request: Request, session: Session, _body: object) -> dict[str, Any]:
+def get_integration(request: Request, session: Session, _body: object) -> dict[str, object]:
     integration = integrations.get_integration(session, request.path_params["integration_id"])
     return integration_details(integration, sandbox_context(request).config.public_url)
 
 
 @kombo_endpoint(reads_body=True)
-def delete_integration(request: Request, session: Session, _body: object) -> dict[str, Any]:
+def delete_integration(request: Request, session: Session, _body: object) -> dict[str, object]:
     integration_id = request.path_params["integration_id"]
     integrations.delete_integration(
         session, integration_id, sandbox_context(request).config.webhooks
@@ -52,21 +50,21 @@ def delete_integration(request: Request, session: Session, _body: object) -> dic
 
 
 @kombo_endpoint(reads_body=True)
-def relink(request: Request, session: Session, body: object) -> dict[str, Any]:
+def relink(request: Request, session: Session, body: object) -> dict[str, object]:
     integration_id = request.path_params["integration_id"]
     link = links.create_integration_link(session, integration_id, "relink", body)
     return {"link": sandbox_context(request).config.link_url(link.token)}
 
 
 @kombo_endpoint(reads_body=True)
-def setup_link(request: Request, session: Session, body: object) -> dict[str, Any]:
+def setup_link(request: Request, session: Session, body: object) -> dict[str, object]:
     integration_id = request.path_params["integration_id"]
     link = links.create_integration_link(session, integration_id, "setup", body)
     return {"link": sandbox_context(request).config.link_url(link.token)}
 
 
 @kombo_endpoint(reads_body=True)
-def set_enabled(request: Request, session: Session, body: object) -> dict[str, Any]:
+def set_enabled(request: Request, session: Session, body: object) -> dict[str, object]:
     integration_id = request.path_params["integration_id"]
     webhooks = sandbox_context(request).config.webhooks
     integrations.set_enabled(session, integration_id, body, webhooks)
@@ -74,7 +72,7 @@ def set_enabled(request: Request, session: Session, body: object) -> dict[str, A
 
 
 @kombo_endpoint(reads_body=False)
-def list_tools(request: Request, _session: Session, _body: object) -> dict[str, Any]:
+def list_tools(request: Request, _session: Session, _body: object) -> dict[str, object]:
     # Kombo's path uses lower case (`/tools/hris`); upper case is accepted too.
     category = request.path_params["category"].upper()
     if category not in CATEGORIES:

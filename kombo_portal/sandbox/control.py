@@ -5,7 +5,6 @@ without a browser, set faults on demand (each in Kombo's envelope)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -24,7 +23,7 @@ from kombo_portal.sandbox.payloads import integration_details, iso
 
 
 @kombo_endpoint(reads_body=True)
-def change_state(request: Request, session: Session, body: object) -> dict[str, Any]:
+def change_state(request: Request, session: Session, body: object) -> dict[str, object]:
     fields = body if isinstance(body, dict) else {}
     if "state" not in fields and "setup_status" not in fields:
         raise input_invalid("Send a state and/or a setup_status.")
@@ -41,7 +40,7 @@ def change_state(request: Request, session: Session, body: object) -> dict[str, 
 
 
 @kombo_endpoint(reads_body=True)
-def data_changed(request: Request, session: Session, body: object) -> dict[str, Any]:
+def data_changed(request: Request, session: Session, body: object) -> dict[str, object]:
     models = (body or {}).get("models", ["hris_employees"]) if isinstance(body, dict) else None
     if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
         raise input_invalid("models: must be a list of model names.")
@@ -55,7 +54,7 @@ def data_changed(request: Request, session: Session, body: object) -> dict[str, 
 
 
 @kombo_endpoint(reads_body=False)
-def webhooks(_request: Request, session: Session, _body: object) -> dict[str, Any]:
+def webhooks(_request: Request, session: Session, _body: object) -> dict[str, object]:
     return {
         "deliveries": [
             {
@@ -74,7 +73,7 @@ def webhooks(_request: Request, session: Session, _body: object) -> dict[str, An
 
 
 @kombo_endpoint(reads_body=True)
-def complete_flow_page(request: Request, session: Session, body: object) -> dict[str, Any]:
+def complete_flow_page(request: Request, session: Session, body: object) -> dict[str, object]:
     """Test-only: what submitting the flow page does, without a browser."""
     fields = body if isinstance(body, dict) else {}
     link_token = str(fields.get("link", "")).rsplit("token=", 1)[-1]
@@ -98,7 +97,7 @@ def complete_flow_page(request: Request, session: Session, body: object) -> dict
 
 
 @kombo_endpoint(reads_body=True)
-def add_fault(request: Request, _session: Session, body: object) -> dict[str, Any]:
+def add_fault(request: Request, _session: Session, body: object) -> dict[str, object]:
     try:
         fault = parse_fault(body)
         sandbox_context(request).faults.add(fault)
@@ -108,12 +107,12 @@ def add_fault(request: Request, _session: Session, body: object) -> dict[str, An
 
 
 @kombo_endpoint(reads_body=False)
-def list_faults(request: Request, _session: Session, _body: object) -> dict[str, Any]:
+def list_faults(request: Request, _session: Session, _body: object) -> dict[str, object]:
     return {"faults": sandbox_context(request).faults.describe()}
 
 
 @kombo_endpoint(reads_body=False)
-def clear_faults(request: Request, _session: Session, _body: object) -> dict[str, Any]:
+def clear_faults(request: Request, _session: Session, _body: object) -> dict[str, object]:
     sandbox_context(request).faults.clear()
     return {"faults": []}
 

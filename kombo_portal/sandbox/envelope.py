@@ -8,7 +8,6 @@ import functools
 import hmac
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -21,7 +20,7 @@ from kombo_portal.sandbox.inputs import SandboxError
 MAX_BODY_BYTES = 64 * 1024
 
 # (the request, the transaction's session, the parsed JSON body or None) -> data
-Handler = Callable[[Request, Session, object], dict[str, Any]]
+Handler = Callable[[Request, Session, object], dict[str, object]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -51,7 +50,7 @@ def kombo_endpoint(*, reads_body: bool) -> Callable[[Handler], Endpoint]:
                         400, "PLATFORM.INPUT_INVALID", "The request body is not JSON."
                     )
 
-            def run() -> dict[str, Any]:
+            def run() -> dict[str, object]:
                 with sandbox.transaction() as session:
                     return handler(request, session, body)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,7 +63,7 @@ class Fault:
             and (self.method is None or self.method == method)
         )
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "path_prefix": API_PREFIX + self.path_prefix,
@@ -158,7 +157,7 @@ class Faults:
         with self._lock:
             self._faults.clear()
 
-    def describe(self) -> list[dict[str, Any]]:
+    def describe(self) -> list[dict[str, object]]:
         with self._lock:
             return [fault.describe() for fault in self._faults]
 

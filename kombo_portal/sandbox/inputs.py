@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class SandboxError(Exception):
     """An API error, answered with Kombo's error envelope."""
@@ -19,13 +17,13 @@ def input_invalid(message: str) -> SandboxError:
     return SandboxError(400, "PLATFORM.INPUT_INVALID", message)
 
 
-def require_object(body: object) -> dict[str, Any]:
+def require_object(body: object) -> dict[str, object]:
     if not isinstance(body, dict):
         raise input_invalid("The request body must be a JSON object.")
     return body
 
 
-def optional_string(fields: dict[str, Any], name: str) -> str | None:
+def optional_string(fields: dict[str, object], name: str) -> str | None:
     value = fields.get(name)
     if value is not None and not isinstance(value, str):
         raise input_invalid(f"{name}: must be a string or null.")
@@ -33,7 +31,7 @@ def optional_string(fields: dict[str, Any], name: str) -> str | None:
 
 
 def choice(
-    fields: dict[str, Any],
+    fields: dict[str, object],
     name: str,
     options: tuple[str, ...],
     *,
@@ -43,6 +41,6 @@ def choice(
     value = fields.get(name, default)
     if value is None and nullable:
         return default
-    if value not in options:
+    if not isinstance(value, str) or value not in options:
         raise input_invalid(f"{name}: must be one of {', '.join(options)}.")
     return value

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -25,7 +24,7 @@ def enqueue_webhook(
     session: Session,
     webhooks: WebhookSettings,
     event_type: str,
-    data: dict[str, Any],
+    data: dict[str, object],
     now: datetime | None = None,
 ) -> str:
     """Store a webhook in the outbox, in the caller's transaction; returns the event id."""

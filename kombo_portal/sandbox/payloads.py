@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from kombo_portal.db.models import as_utc
 from kombo_portal.sandbox.catalogue import SandboxTool, any_tool
@@ -16,7 +15,7 @@ def iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def integration_details(integration: SandboxIntegration, public_url: str) -> dict[str, Any]:
+def integration_details(integration: SandboxIntegration, public_url: str) -> dict[str, object]:
     """`GET /integrations/{id}`'s data."""
     tool = any_tool(integration.tool)
     return {
@@ -41,7 +40,7 @@ def integration_details(integration: SandboxIntegration, public_url: str) -> dic
     }
 
 
-def token_integration(integration: SandboxIntegration) -> dict[str, Any]:
+def token_integration(integration: SandboxIntegration) -> dict[str, object]:
     """`GET /connect/integration-by-token/{token}`'s flat data."""
     return {
         "tool": integration.tool,
@@ -53,7 +52,7 @@ def token_integration(integration: SandboxIntegration) -> dict[str, Any]:
     }
 
 
-def tool_listing(tool: SandboxTool, public_url: str) -> dict[str, Any]:
+def tool_listing(tool: SandboxTool, public_url: str) -> dict[str, object]:
     """One tool of `GET /tools/{category}`."""
     logo = tool_logo_url(public_url, tool.id)
     return {
@@ -73,7 +72,7 @@ def tool_logo_url(public_url: str, tool_id: str) -> str:
     return f"{public_url}/assets/tools/{tool_id}.svg"
 
 
-def end_user(integration: SandboxIntegration) -> dict[str, Any]:
+def end_user(integration: SandboxIntegration) -> dict[str, object]:
     return {
         "organization_name": integration.end_user_organization_name,
         "creator_email": integration.end_user_email,
@@ -81,7 +80,7 @@ def end_user(integration: SandboxIntegration) -> dict[str, Any]:
     }
 
 
-def link_end_user(link: SandboxLink) -> dict[str, Any]:
+def link_end_user(link: SandboxLink) -> dict[str, object]:
     return {
         "organization_name": link.end_user_organization_name,
         "creator_email": link.end_user_email or None,
