@@ -45,7 +45,7 @@ bench: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
-	$(VENV_BIN)/basedpyright
+	$(VENV_BIN)/basedpyright --project pyproject.toml
 
 format: $(INSTALLED)
 	$(VENV_BIN)/ruff check --fix .
