@@ -20,7 +20,7 @@ configure_portal_logging()
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
 install_backend(backend)
 # The operator's product (PORTAL_PRODUCT_NAME) names every browser tab; each page's
-# title starts in English and follows the reader's language (see auth_page_exit).
+# title starts in English and follows the reader's language (see pages.layout.page_chrome).
 PRODUCT_NAME = get_settings().branding.product_name
 
 app = rx.App(
