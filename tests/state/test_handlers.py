@@ -16,7 +16,7 @@ from kombo_portal.records.sessions import start_session
 from kombo_portal.state.integrations import IntegrationsState
 from kombo_portal.use_cases.connect import ConnectOptions, finish_connect, start_connect
 from tests.sandbox.conftest import complete_flow
-from tests.services.conftest import People
+from tests.use_cases.conftest import People
 
 
 def page_state(engine, backend, email: str) -> IntegrationsState:

@@ -16,7 +16,7 @@ from kombo_portal.records.sessions import SignedInUser
 from kombo_portal.use_cases import lifecycle
 from kombo_portal.use_cases.connect import finish_connect
 from kombo_portal.use_cases.connect import start_connect as start
-from tests.services.test_kombo_faults import (
+from tests.use_cases.test_kombo_faults import (
     KEY,
     KINDS,
     OPTIONS,

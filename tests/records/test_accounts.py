@@ -17,8 +17,8 @@ from kombo_portal.records.accounts import (
     create_organisation,
     create_user,
 )
-from tests.services.conftest import PASSWORD
 from tests.support.concurrency import twice_at_once
+from tests.use_cases.conftest import PASSWORD
 
 
 def test_passwords_are_stored_as_argon2id_hashes(engine, people):

@@ -6,7 +6,7 @@ from kombo_portal.db.models import User, UserSession, utc_now
 from kombo_portal.db.transaction import transaction
 from kombo_portal.records.accounts import find_user
 from kombo_portal.records.sessions import end_session, resolve_session, start_session
-from tests.services.conftest import SECRET_KEY
+from tests.use_cases.conftest import SECRET_KEY
 
 
 def new_session(engine, email="admin@acme.test", **kwargs) -> str:
