@@ -116,12 +116,15 @@ def _remove_sandbox_schema(config: Config) -> None:
             return
         # Made by the old 0002: what the sandbox branch's first revision makes.
         command.stamp(config, _sandbox_base())
+    removed = sorted(
+        name for name in inspect(connection).get_table_names() if name.startswith("sandbox_")
+    )
     command.downgrade(config, f"{SANDBOX_BRANCH}@base")
     # Their rows are gone with them: say so, for whoever switched the mode.
     logger.warning(
         "Removed the local sandbox's tables (%s): a database used with a Kombo key keeps "
         "none; they come back empty if sandbox mode is used again",
-        ", ".join(TABLES_OF_THE_OLD_0002),
+        ", ".join(removed),
     )
 
 

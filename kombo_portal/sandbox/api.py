@@ -25,7 +25,11 @@ def check_api_key(_request: Request, _session: Session, _body: object) -> dict[s
 @kombo_endpoint(reads_body=True)
 def create_link(request: Request, session: Session, body: object) -> dict[str, object]:
     config = sandbox_context(request).config
-    return {"link": config.link_url(links.create_connect_link(session, body).token)}
+    created = links.create_connect_link(session, body)
+    data: dict[str, object] = {"link": config.link_url(created.link.token)}
+    if created.static_ips is not None:
+        data["static_ips"] = list(created.static_ips)
+    return data
 
 
 @kombo_endpoint(reads_body=False)

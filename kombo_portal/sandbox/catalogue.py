@@ -1,9 +1,14 @@
-"""What the sandbox offers: a handful of real tool names per category, and the
-flow page's words in the languages Kombo Connect speaks."""
+"""What the sandbox offers: a handful of real tool names per category (the ones
+its choose-tool page and `GET /tools/{category}` list), a generic entry for every
+other tool of Kombo's list, and the flow page's words in the languages Kombo
+Connect speaks."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+
+from kombo_portal.sandbox.kombo_lists import KOMBO_TOOL_IDS
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,41 @@ CATEGORIES = tuple(TOOLS_BY_CATEGORY)
 LANGUAGES = ("en", "de", "fr", "it", "es")
 
 
+# Colours for the generated logos of tools the catalogue does not describe.
+GENERIC_COLOURS = ("#3e63dd", "#0d74ce", "#12a594", "#30a46c", "#e5484d", "#d6409f", "#8e4ec6")
+
+
 def find_tool(category: str, tool_id: str) -> SandboxTool | None:
+    """A tool the choose-tool page offers for `category`: the catalogue's only. A
+    link that names its tool (create-link's `integration_tool`) may name any tool of
+    Kombo's list instead, in any category (see any_tool)."""
     return next((tool for tool in TOOLS_BY_CATEGORY.get(category, ()) if tool.id == tool_id), None)
 
 
 def any_tool(tool_id: str) -> SandboxTool | None:
+    """Any tool of Kombo's list: the catalogue's entry, else a generic one (a name
+    made from the id, a generated logo); None for an id Kombo does not list.
+
+    Kombo's create-link takes any of its tool ids whatever the category (its SDK
+    ties none to a category), and so does the sandbox."""
     for tools in TOOLS_BY_CATEGORY.values():
         for tool in tools:
             if tool.id == tool_id:
                 return tool
-    return None
+    if tool_id not in KOMBO_TOOL_IDS:
+        return None
+    return generic_tool(tool_id)
+
+
+def generic_tool(tool_id: str) -> SandboxTool:
+    """A readable name from the id ("successfactors" -> "Successfactors") and a
+    colour that stays the same for the id."""
+    digest = hashlib.sha256(tool_id.encode()).digest()
+    return SandboxTool(
+        tool_id,
+        tool_id[:1].upper() + tool_id[1:],
+        GENERIC_COLOURS[digest[0] % len(GENERIC_COLOURS)],
+    )
 
 
 CATEGORY_NAMES = {
@@ -79,10 +109,24 @@ TEXTS = {
         "sign_in": "Sign in to {tool}",
         "reconnect": "Reconnect {tool}",
         "setup": "Finish setting up {tool}",
-        "setup_help": "Choose what the integration may read, then finish the setup.",
-        "scope": "Employees to include",
-        "scope_all": "All employees",
-        "scope_active": "Active employees only",
+        "step_of": "Step {step} of {steps}",
+        "filter_step": "Employees to sync",
+        "filter_help": "Only the employees you include here are shared through the integration.",
+        "filter_scope": "Employees to include",
+        "filter_all": "All employees",
+        "filter_active": "Active employees only",
+        "filter_department": "The employees of one department",
+        "filter_legal_entity": "The employees of one legal entity",
+        "filter_value": "Department or legal entity (for those two choices)",
+        "filter_value_missing": "Enter the name of the department or legal entity.",
+        "filter_value_too_long": "Use at most 200 characters for the department or legal entity.",
+        "mapping_step": "Field mapping",
+        "mapping_help": "Choose the field of {tool} that holds each value.",
+        "mapping_employee_number": "Employee number",
+        "mapping_cost_center": "Cost centre",
+        "mapping_none": "Not mapped",
+        "choice_invalid": "Choose one of the options offered.",
+        "next": "Next",
         "username": "Username",
         "password": "Password",
         "connect": "Connect",
@@ -104,10 +148,24 @@ TEXTS = {
         "sign_in": "Bei {tool} anmelden",
         "reconnect": "{tool} neu verbinden",
         "setup": "Einrichtung von {tool} abschließen",
-        "setup_help": "Wählen Sie, was die Integration lesen darf, und schließen Sie die Einrichtung ab.",
-        "scope": "Einzubeziehende Mitarbeitende",
-        "scope_all": "Alle Mitarbeitenden",
-        "scope_active": "Nur aktive Mitarbeitende",
+        "step_of": "Schritt {step} von {steps}",
+        "filter_step": "Zu synchronisierende Mitarbeitende",
+        "filter_help": "Nur die Mitarbeitenden, die Sie hier einbeziehen, werden über die Integration geteilt.",
+        "filter_scope": "Einzubeziehende Mitarbeitende",
+        "filter_all": "Alle Mitarbeitenden",
+        "filter_active": "Nur aktive Mitarbeitende",
+        "filter_department": "Die Mitarbeitenden einer Abteilung",
+        "filter_legal_entity": "Die Mitarbeitenden einer Gesellschaft",
+        "filter_value": "Abteilung oder Gesellschaft (für diese beiden Optionen)",
+        "filter_value_missing": "Geben Sie den Namen der Abteilung oder Gesellschaft ein.",
+        "filter_value_too_long": "Verwenden Sie höchstens 200 Zeichen für die Abteilung oder Gesellschaft.",
+        "mapping_step": "Feldzuordnung",
+        "mapping_help": "Wählen Sie das Feld in {tool}, das den jeweiligen Wert enthält.",
+        "mapping_employee_number": "Personalnummer",
+        "mapping_cost_center": "Kostenstelle",
+        "mapping_none": "Nicht zugeordnet",
+        "choice_invalid": "Wählen Sie eine der angebotenen Optionen.",
+        "next": "Weiter",
         "username": "Benutzername",
         "password": "Passwort",
         "connect": "Verbinden",
@@ -129,10 +187,24 @@ TEXTS = {
         "sign_in": "Se connecter à {tool}",
         "reconnect": "Reconnecter {tool}",
         "setup": "Terminer la configuration de {tool}",
-        "setup_help": "Choisissez ce que l'intégration peut lire, puis terminez la configuration.",
-        "scope": "Employés à inclure",
-        "scope_all": "Tous les employés",
-        "scope_active": "Employés actifs uniquement",
+        "step_of": "Étape {step} sur {steps}",
+        "filter_step": "Employés à synchroniser",
+        "filter_help": "Seuls les employés que vous incluez ici sont partagés via l'intégration.",
+        "filter_scope": "Employés à inclure",
+        "filter_all": "Tous les employés",
+        "filter_active": "Employés actifs uniquement",
+        "filter_department": "Les employés d'un service",
+        "filter_legal_entity": "Les employés d'une entité juridique",
+        "filter_value": "Service ou entité juridique (pour ces deux choix)",
+        "filter_value_missing": "Saisissez le nom du service ou de l'entité juridique.",
+        "filter_value_too_long": "Utilisez au plus 200 caractères pour le service ou l'entité juridique.",
+        "mapping_step": "Correspondance des champs",
+        "mapping_help": "Choisissez le champ de {tool} qui contient chaque valeur.",
+        "mapping_employee_number": "Matricule",
+        "mapping_cost_center": "Centre de coûts",
+        "mapping_none": "Non associé",
+        "choice_invalid": "Choisissez l'une des options proposées.",
+        "next": "Suivant",
         "username": "Nom d'utilisateur",
         "password": "Mot de passe",
         "connect": "Connecter",
@@ -154,10 +226,24 @@ TEXTS = {
         "sign_in": "Accedi a {tool}",
         "reconnect": "Ricollega {tool}",
         "setup": "Completa la configurazione di {tool}",
-        "setup_help": "Scegli cosa può leggere l'integrazione, poi completa la configurazione.",
-        "scope": "Dipendenti da includere",
-        "scope_all": "Tutti i dipendenti",
-        "scope_active": "Solo dipendenti attivi",
+        "step_of": "Passaggio {step} di {steps}",
+        "filter_step": "Dipendenti da sincronizzare",
+        "filter_help": "Solo i dipendenti che includi qui vengono condivisi tramite l'integrazione.",
+        "filter_scope": "Dipendenti da includere",
+        "filter_all": "Tutti i dipendenti",
+        "filter_active": "Solo dipendenti attivi",
+        "filter_department": "I dipendenti di un reparto",
+        "filter_legal_entity": "I dipendenti di una persona giuridica",
+        "filter_value": "Reparto o persona giuridica (per queste due scelte)",
+        "filter_value_missing": "Inserisci il nome del reparto o della persona giuridica.",
+        "filter_value_too_long": "Usa al massimo 200 caratteri per il reparto o la persona giuridica.",
+        "mapping_step": "Mappatura dei campi",
+        "mapping_help": "Scegli il campo di {tool} che contiene ciascun valore.",
+        "mapping_employee_number": "Numero di matricola",
+        "mapping_cost_center": "Centro di costo",
+        "mapping_none": "Non mappato",
+        "choice_invalid": "Scegli una delle opzioni proposte.",
+        "next": "Avanti",
         "username": "Nome utente",
         "password": "Password",
         "connect": "Collega",
@@ -179,10 +265,24 @@ TEXTS = {
         "sign_in": "Inicia sesión en {tool}",
         "reconnect": "Vuelve a conectar {tool}",
         "setup": "Termina de configurar {tool}",
-        "setup_help": "Elige qué puede leer la integración y termina la configuración.",
-        "scope": "Empleados que incluir",
-        "scope_all": "Todos los empleados",
-        "scope_active": "Solo empleados activos",
+        "step_of": "Paso {step} de {steps}",
+        "filter_step": "Empleados que sincronizar",
+        "filter_help": "Solo los empleados que incluyas aquí se comparten a través de la integración.",
+        "filter_scope": "Empleados que incluir",
+        "filter_all": "Todos los empleados",
+        "filter_active": "Solo empleados activos",
+        "filter_department": "Los empleados de un departamento",
+        "filter_legal_entity": "Los empleados de una entidad jurídica",
+        "filter_value": "Departamento o entidad jurídica (para esas dos opciones)",
+        "filter_value_missing": "Introduce el nombre del departamento o de la entidad jurídica.",
+        "filter_value_too_long": "Usa como máximo 200 caracteres para el departamento o la entidad jurídica.",
+        "mapping_step": "Asignación de campos",
+        "mapping_help": "Elige el campo de {tool} que contiene cada valor.",
+        "mapping_employee_number": "Número de empleado",
+        "mapping_cost_center": "Centro de coste",
+        "mapping_none": "Sin asignar",
+        "choice_invalid": "Elige una de las opciones ofrecidas.",
+        "next": "Siguiente",
         "username": "Nombre de usuario",
         "password": "Contraseña",
         "connect": "Conectar",

@@ -1,6 +1,7 @@
 """Control endpoints under `/control`, for developers and tests: change an
-integration, announce changed data, list the webhooks sent, complete a flow
-without a browser, set faults on demand (each in Kombo's envelope)."""
+integration and announce news about it (sandbox.control_events), list the webhooks
+sent, complete a flow without a browser, set faults on demand (each in Kombo's
+envelope)."""
 
 from __future__ import annotations
 
@@ -10,47 +11,42 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from kombo_portal.sandbox import integrations
+from kombo_portal.sandbox import control_events, integrations
 from kombo_portal.sandbox.api import INTEGRATION_PATH
+from kombo_portal.sandbox.catalogue import TEXTS
 from kombo_portal.sandbox.context import sandbox_context
 from kombo_portal.sandbox.envelope import kombo_endpoint
 from kombo_portal.sandbox.faults import FaultInvalid, parse_fault
-from kombo_portal.sandbox.flow import CredentialsRejected, complete_flow
-from kombo_portal.sandbox.inputs import SandboxError, input_invalid
+from kombo_portal.sandbox.flow import (
+    CredentialsRejected,
+    submit_credentials,
+    submit_setup_step,
+    tool_for_link,
+)
+from kombo_portal.sandbox.inputs import (
+    SandboxError,
+    flag,
+    input_invalid,
+    reject_unknown_fields,
+    require_object,
+)
 from kombo_portal.sandbox.links import LinkUnavailable, open_link
+from kombo_portal.sandbox.models import SandboxActivationToken
 from kombo_portal.sandbox.outbox import list_deliveries
 from kombo_portal.sandbox.payloads import integration_details, iso
+from kombo_portal.sandbox.setup_steps import (
+    FILTERING,
+    Choice,
+    StepInvalid,
+    employee_filter_choice,
+    field_mapping_choice,
+    integration_steps,
+    stored_choice,
+)
 
-
-@kombo_endpoint(reads_body=True)
-def change_state(request: Request, session: Session, body: object) -> dict[str, object]:
-    fields = body if isinstance(body, dict) else {}
-    if "state" not in fields and "setup_status" not in fields:
-        raise input_invalid("Send a state and/or a setup_status.")
-    config = sandbox_context(request).config
-    integration = integrations.get_integration(session, request.path_params["integration_id"])
-    integrations.change_state(
-        session,
-        integration,
-        config.webhooks,
-        state=fields.get("state"),
-        setup_status=fields.get("setup_status"),
-    )
-    return integration_details(integration, config.public_url)
-
-
-@kombo_endpoint(reads_body=True)
-def data_changed(request: Request, session: Session, body: object) -> dict[str, object]:
-    models = (body or {}).get("models", ["hris_employees"]) if isinstance(body, dict) else None
-    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise input_invalid("models: must be a list of model names.")
-    integrations.announce_data_changed(
-        session,
-        request.path_params["integration_id"],
-        models,
-        sandbox_context(request).config.webhooks,
-    )
-    return {}
+FLOW_FIELDS = frozenset(
+    {"link", "tool", "password", "finish_setup", "employee_filter", "field_mapping"}
+)
 
 
 @kombo_endpoint(reads_body=False)
@@ -74,26 +70,89 @@ def webhooks(_request: Request, session: Session, _body: object) -> dict[str, ob
 
 @kombo_endpoint(reads_body=True)
 def complete_flow_page(request: Request, session: Session, body: object) -> dict[str, object]:
-    """Test-only: what submitting the flow page does, without a browser."""
-    fields = body if isinstance(body, dict) else {}
+    """Test-only: what submitting the flow page's forms does, without a browser: the
+    credentials (unless the link is at a setup step already), then each setup step
+    with the choices given (all employees, nothing mapped unless said), unless
+    `finish_setup` is false, which leaves the integration's setup INCOMPLETE."""
+    fields = require_object(body)
+    reject_unknown_fields(fields, FLOW_FIELDS)
+    finish_setup = flag(fields, "finish_setup", default=True)
+    choices = {
+        FILTERING: _step_choice(fields, "employee_filter"),
+        "field_mapping": _step_choice(fields, "field_mapping"),
+    }
     link_token = str(fields.get("link", "")).rsplit("token=", 1)[-1]
     try:
         link = open_link(session, link_token, to_complete=True)
-        tool_id = fields.get("tool") or link.integration_tool or "sandbox"
-        token = complete_flow(
-            session,
-            link,
-            tool_id=str(tool_id),
-            password=str(fields.get("password", "sandbox")),
-            webhooks=sandbox_context(request).config.webhooks,
-        )
     except LinkUnavailable as unavailable:
         raise input_invalid(f"The link is {unavailable.reason}.") from None
-    except CredentialsRejected:
-        raise SandboxError(
-            400, "PLATFORM.INPUT_INVALID", "The credentials were rejected."
-        ) from None
-    return {"activation_token": token.token, "integration_id": token.integration_id}
+    activation: SandboxActivationToken | None = None
+    if link.setup_step is None:
+        chosen = str(fields.get("tool") or link.integration_tool or "sandbox")
+        tool = tool_for_link(link, chosen)
+        if tool is None:
+            raise input_invalid(f"tool: {chosen[:64]!r} is not offered by this link.")
+        try:
+            activation = submit_credentials(
+                session,
+                link,
+                tool,
+                password=str(fields.get("password", "sandbox")),
+                webhooks=sandbox_context(request).config.webhooks,
+            )
+        except CredentialsRejected as rejected:
+            # The failure webhook is sent: committed before the error is answered.
+            raise SandboxError(
+                400,
+                "PLATFORM.INPUT_INVALID",
+                "The credentials were rejected.",
+                log_url=rejected.log_url,
+                keeps_changes=True,
+            ) from None
+    elif not finish_setup:
+        raise input_invalid("finish_setup: false leaves this link as it is, at a setup step.")
+    while activation is None and finish_setup and link.setup_step is not None:
+        activation = submit_setup_step(
+            session,
+            link,
+            choices[link.setup_step],
+            webhooks=sandbox_context(request).config.webhooks,
+        )
+    return {
+        "activation_token": activation.token if activation else None,
+        "integration_id": link.integration_id,
+        "setup_step": link.setup_step,
+    }
+
+
+def _step_choice(fields: dict[str, object], name: str) -> Choice:
+    given = fields.get(name, {})
+    if not isinstance(given, dict):
+        raise input_invalid(f"{name}: must be an object.")
+    try:
+        if name == "employee_filter":
+            reject_unknown_fields(given, {"scope", "value"})
+            return employee_filter_choice(given.get("scope", "all"), given.get("value"))
+        return field_mapping_choice(given)
+    except StepInvalid as invalid:
+        message = TEXTS["en"][invalid.text_key]
+        raise input_invalid(f"{name}.{invalid.field}: {message}") from None
+
+
+@kombo_endpoint(reads_body=False)
+def show_integration(request: Request, session: Session, _body: object) -> dict[str, object]:
+    """Kombo's details of the integration, and what the sandbox keeps beside them."""
+    integration = integrations.get_integration(session, request.path_params["integration_id"])
+    steps = integration_steps(integration)
+    return {
+        **integration_details(integration, sandbox_context(request).config.public_url),
+        "sandbox": {
+            "setup_steps": list(steps),
+            "employee_filter": stored_choice(integration, FILTERING) or None,
+            "field_mapping": stored_choice(integration, "field_mapping") or None,
+            "remote_environment": integration.remote_environment,
+        },
+    }
 
 
 @kombo_endpoint(reads_body=True)
@@ -118,8 +177,13 @@ def clear_faults(request: Request, _session: Session, _body: object) -> dict[str
 
 
 CONTROL_ROUTES: list[BaseRoute] = [
-    Route(f"{INTEGRATION_PATH}/state", change_state, methods=["POST"]),
-    Route(f"{INTEGRATION_PATH}/data-changed", data_changed, methods=["POST"]),
+    Route(INTEGRATION_PATH, show_integration),
+    Route(f"{INTEGRATION_PATH}/state", control_events.change_state, methods=["POST"]),
+    Route(f"{INTEGRATION_PATH}/data-changed", control_events.data_changed, methods=["POST"]),
+    Route(f"{INTEGRATION_PATH}/sync-finished", control_events.sync_finished, methods=["POST"]),
+    Route(f"{INTEGRATION_PATH}/issues", control_events.raise_integration_issue, methods=["POST"]),
+    Route("/issues", control_events.raise_environment_issue, methods=["POST"]),
+    Route("/issues/{issue_id:str}/resolve", control_events.resolve_issue, methods=["POST"]),
     Route("/webhooks", webhooks),
     Route("/flow/complete", complete_flow_page, methods=["POST"]),
     Route("/faults", add_fault, methods=["POST"]),

@@ -50,14 +50,21 @@ def kombo_endpoint(*, reads_body: bool) -> Callable[[Handler], Endpoint]:
                         400, "PLATFORM.INPUT_INVALID", "The request body is not JSON."
                     )
 
-            def run() -> dict[str, object]:
+            def run() -> dict[str, object] | SandboxError:
                 with sandbox.transaction() as session:
-                    return handler(request, session, body)
+                    try:
+                        return handler(request, session, body)
+                    except SandboxError as error:
+                        if not error.keeps_changes:
+                            raise  # and the transaction rolls back
+                        return error  # committed with the transaction
 
             try:
                 data = await in_database_thread(run)
             except SandboxError as error:
-                return error_response(error.status, error.code, error.message)
+                data = error
+            if isinstance(data, SandboxError):
+                return error_response(data.status, data.code, data.message, log_url=data.log_url)
             return JSONResponse({"status": "success", "data": data})
 
         return endpoint
@@ -65,11 +72,13 @@ def kombo_endpoint(*, reads_body: bool) -> Callable[[Handler], Endpoint]:
     return wrap
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, *, log_url: str | None = None
+) -> JSONResponse:
     return JSONResponse(
         {
             "status": "error",
-            "error": {"code": code, "title": None, "message": message, "log_url": None},
+            "error": {"code": code, "title": None, "message": message, "log_url": log_url},
         },
         status_code=status,
     )

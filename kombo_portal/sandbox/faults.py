@@ -6,7 +6,7 @@ each was served; `DELETE` removes them all.
 |------------------|------------------------------------------------------------------|
 | `latency`        | its answer, `seconds` late                                       |
 | `429`            | 429 `PLATFORM.RATE_LIMIT_EXCEEDED` (`Retry-After` if given)      |
-| `500`            | 500 `PLATFORM.UNKNOWN_ERROR`                                     |
+| `500`            | 500 `PLATFORM.UNKNOWN_ERROR`, with a `log_url`                   |
 | `503`            | 503 with a plain-text body, as from a load balancer (`Retry-After` if given) |
 | `malformed_json` | 200 with a JSON body cut off in the middle                       |
 | `reset`          | the connection drops after the status line, before the body     |
@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kombo_portal.sandbox.inputs import new_log_url
 
 FAULT_KINDS = ("latency", "429", "500", "503", "malformed_json", "reset", "timeout")
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
@@ -244,7 +246,11 @@ def _fault_response(fault: Fault) -> Response:
             retry_after,
         )
     if fault.kind == "500":
-        return _kombo_error(500, "PLATFORM.UNKNOWN_ERROR", "Internal error (sandbox fault).", {})
+        # A failure inside Kombo is an interaction its log lists; a refusal at the
+        # door (429) is not.
+        return _kombo_error(
+            500, "PLATFORM.UNKNOWN_ERROR", "Internal error (sandbox fault).", {}, new_log_url()
+        )
     if fault.kind == "503":
         return PlainTextResponse("Service Unavailable", status_code=503, headers=retry_after)
     if fault.kind == "malformed_json":
@@ -252,11 +258,13 @@ def _fault_response(fault: Fault) -> Response:
     return PlainTextResponse("Gateway Timeout", status_code=504)
 
 
-def _kombo_error(status: int, code: str, message: str, headers: dict[str, str]) -> JSONResponse:
+def _kombo_error(
+    status: int, code: str, message: str, headers: dict[str, str], log_url: str | None = None
+) -> JSONResponse:
     return JSONResponse(
         {
             "status": "error",
-            "error": {"code": code, "title": None, "message": message, "log_url": None},
+            "error": {"code": code, "title": None, "message": message, "log_url": log_url},
         },
         status_code=status,
         headers=headers,

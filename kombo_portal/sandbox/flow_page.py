@@ -1,4 +1,5 @@
-"""The sandbox's Connect flow page: what the link opens inside `showKomboConnect`'s iframe.
+"""The sandbox's Connect flow page: what the link opens inside `showKomboConnect`'s iframe
+(its setup steps' pages are in sandbox.setup_pages).
 
 Plain server-rendered HTML forms, so it works with the keyboard and a screen
 reader; one small script (assets/flow.js) tells the parent window the outcome
@@ -28,6 +29,7 @@ main { background: Canvas; color: CanvasText; border-radius: 12px; width: min(44
 h1 { font-size: 1.3rem; margin: 0 40px 8px 0; }
 p { margin: 0 0 16px; }
 .note { font-size: .85rem; opacity: .75; margin-top: 16px; }
+.step { font-size: .85rem; font-weight: 600; margin: 0 0 4px; }
 .tools { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
 button, .button { font: inherit; border-radius: 8px; padding: 10px 14px; cursor: pointer;
   border: 1px solid rgba(127, 127, 127, .5); background: Canvas; color: CanvasText; }
@@ -45,7 +47,7 @@ input, select { font: inherit; width: 100%; padding: 8px 10px; border-radius: 8p
 """
 
 
-def _page(language: str, title: str, body: str) -> str:
+def page(language: str, title: str, body: str) -> str:
     return f"""<!doctype html>
 <html lang="{escape(language)}">
 <head>
@@ -68,18 +70,18 @@ def texts_for(language: str) -> dict[str, str]:
     return TEXTS.get(language, TEXTS["en"])
 
 
-def _close_button(texts: dict[str, str]) -> str:
+def close_button(texts: dict[str, str]) -> str:
     return (
         f'<button type="button" class="close" data-close aria-label="{escape(texts["close"])}">'
         '<span aria-hidden="true">✕</span></button>'
     )
 
 
-def _title_for(link: SandboxLink, tool: SandboxTool | None) -> str:
+def title_for(link: SandboxLink, tool: SandboxTool | None) -> str:
     texts = texts_for(link.language)
     if link.purpose == "relink" and tool:
         return texts["reconnect"].format(tool=tool.label)
-    if link.purpose == "setup" and tool:
+    if (link.purpose == "setup" or link.setup_step) and tool:
         return texts["setup"].format(tool=tool.label)
     category = CATEGORY_NAMES.get(link.language, CATEGORY_NAMES["en"])[link.category]
     return texts["title"].format(category=category)
@@ -92,8 +94,8 @@ def choose_tool_page(link: SandboxLink) -> str:
         f'<img src="assets/tools/{escape(tool.id)}.svg" alt="">{escape(tool.label)}</button>'
         for tool in TOOLS_BY_CATEGORY[link.category]
     )
-    title = _title_for(link, None)
-    body = f"""{_close_button(texts)}
+    title = title_for(link, None)
+    body = f"""{close_button(texts)}
 <h1 id="flow-title">{escape(title)}</h1>
 <p>{escape(texts["choose"])}</p>
 <form method="get" action="connect">
@@ -103,14 +105,14 @@ def choose_tool_page(link: SandboxLink) -> str:
 </div>
 </form>
 <p class="note">{escape(texts["sandbox_note"])}</p>"""
-    return _page(link.language, title, body)
+    return page(link.language, title, body)
 
 
 def credentials_page(
     link: SandboxLink, tool: SandboxTool, *, error: str | None = None, username: str = ""
 ) -> str:
     texts = texts_for(link.language)
-    title = _title_for(link, tool)
+    title = title_for(link, tool)
     heading = title if link.purpose != "connect" else texts["sign_in"].format(tool=tool.label)
     alert = f'<p class="error" role="alert" tabindex="-1">{escape(error)}</p>' if error else ""
     back = (
@@ -118,7 +120,7 @@ def credentials_page(
         if link.purpose == "connect" and not link.integration_tool
         else ""
     )
-    body = f"""{_close_button(texts)}
+    body = f"""{close_button(texts)}
 <h1 id="flow-title">{escape(heading)}</h1>
 {alert}
 <form method="post" action="connect">
@@ -131,37 +133,16 @@ def credentials_page(
 <div class="actions">{back}<button type="submit" class="primary">{escape(texts["connect"])}</button></div>
 </form>
 <p class="note">{escape(texts["sandbox_note"])}</p>"""
-    return _page(link.language, heading, body)
-
-
-def setup_page(link: SandboxLink, tool: SandboxTool) -> str:
-    texts = texts_for(link.language)
-    title = _title_for(link, tool)
-    body = f"""{_close_button(texts)}
-<h1 id="flow-title">{escape(title)}</h1>
-<p>{escape(texts["setup_help"])}</p>
-<form method="post" action="connect">
-<input type="hidden" name="token" value="{escape(link.token)}">
-<input type="hidden" name="tool" value="{escape(tool.id)}">
-<label for="scope">{escape(texts["scope"])}</label>
-<select id="scope" name="scope">
-<option value="all">{escape(texts["scope_all"])}</option>
-<option value="active">{escape(texts["scope_active"])}</option>
-</select>
-<div class="actions">
-<button type="submit" class="primary">{escape(texts["finish_setup"])}</button>
-</div>
-</form>"""
-    return _page(link.language, title, body)
+    return page(link.language, heading, body)
 
 
 def connected_page(link: SandboxLink, tool: SandboxTool, activation_token: str) -> str:
     texts = texts_for(link.language)
-    body = f"""{_close_button(texts)}
+    body = f"""{close_button(texts)}
 <h1 id="flow-title">{escape(texts["connected"])}</h1>
 <p role="status" data-activation-token="{escape(activation_token)}">
 {escape(texts["connected_help"].format(tool=tool.label))}</p>"""
-    return _page(link.language, texts["connected"], body)
+    return page(link.language, texts["connected"], body)
 
 
 def unavailable_page(reason: str, language: str = "en") -> str:
@@ -171,7 +152,7 @@ def unavailable_page(reason: str, language: str = "en") -> str:
 <div class="actions">
 <button type="button" class="primary" data-close>{escape(texts["close"])}</button>
 </div>"""
-    return _page(language, message, body)
+    return page(language, message, body)
 
 
 FLOW_SCRIPT = """\
@@ -191,7 +172,8 @@ FLOW_SCRIPT = """\
   if (done) {
     tell({ type: "success", data: { activation_token: done.dataset.activationToken } });
   }
-  var first = document.querySelector("[role=alert], input:not([type=hidden]), .tools button");
+  var first = document.querySelector(
+    "[role=alert], input:not([type=hidden]), select, .tools button");
   if (first && first.focus) first.focus();
 })();
 """

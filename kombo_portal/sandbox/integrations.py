@@ -3,13 +3,20 @@ hand (control endpoints), each change announced with Kombo's webhook."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from kombo_portal.db.models import utc_now
-from kombo_portal.sandbox.inputs import SandboxError, input_invalid, require_object
-from kombo_portal.sandbox.models import SandboxIntegration
+from kombo_portal.sandbox.inputs import (
+    SandboxError,
+    input_invalid,
+    new_log_url,
+    reject_unknown_fields,
+    require_object,
+)
+from kombo_portal.sandbox.kombo_lists import KOMBO_MODEL_NAMES, SYNC_STATES
+from kombo_portal.sandbox.models import SandboxIntegration, random_text
 from kombo_portal.sandbox.outbox import WebhookSettings, enqueue_webhook
 from kombo_portal.sandbox.payloads import end_user, iso
 
@@ -108,6 +115,19 @@ def change_state(
     )
 
 
+def enable_setup_steps(
+    integration: SandboxIntegration, *, filtering: bool | None, field_mapping: bool | None
+) -> None:
+    """What Kombo's dashboard (Integration Settings) does: switch an integration's
+    setup steps on or off; None leaves one as it is."""
+    if filtering and integration.category != "HRIS":
+        raise input_invalid("enable_filtering: the employee filter is for HRIS integrations only.")
+    if filtering is not None:
+        integration.enable_filtering = filtering
+    if field_mapping is not None:
+        integration.enable_field_mapping = field_mapping
+
+
 def announce_data_changed(
     session: Session,
     integration_id: str,
@@ -115,6 +135,12 @@ def announce_data_changed(
     webhooks: WebhookSettings,
     now: datetime | None = None,
 ) -> None:
+    """`data-changed` naming `models`, each one of Kombo's model names."""
+    unknown = [name[:60] for name in models if name not in KOMBO_MODEL_NAMES]
+    if unknown:
+        raise input_invalid(f"models: not Kombo model names: {', '.join(unknown)}.")
+    if not models:
+        raise input_invalid("models: name at least one model.")
     integration = get_integration(session, integration_id)
     enqueue_webhook(
         session,
@@ -128,3 +154,44 @@ def announce_data_changed(
         },
         now,
     )
+
+
+SYNC_FIELDS = frozenset({"sync_state", "sync_duration_seconds"})
+MAX_SYNC_SECONDS = 7 * 24 * 3600
+
+
+def announce_sync_finished(
+    session: Session,
+    integration_id: str,
+    body: object,
+    webhooks: WebhookSettings,
+    now: datetime | None = None,
+) -> dict[str, object]:
+    """`sync-finished` for a sync that ended now (`sync_state` SUCCEEDED unless
+    given, `sync_duration_seconds` 60 unless given); returns the webhook's data."""
+    fields = require_object(body)
+    reject_unknown_fields(fields, SYNC_FIELDS)
+    state = fields.get("sync_state", "SUCCEEDED")
+    if state not in SYNC_STATES:
+        raise input_invalid(f"sync_state: must be one of {', '.join(SYNC_STATES)}.")
+    seconds = fields.get("sync_duration_seconds", 60)
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise input_invalid("sync_duration_seconds: must be a whole number.")
+    if not 0 <= seconds <= MAX_SYNC_SECONDS:
+        raise input_invalid(f"sync_duration_seconds: must be between 0 and {MAX_SYNC_SECONDS}.")
+    integration = get_integration(session, integration_id)
+    now = now or utc_now()
+    data: dict[str, object] = {
+        "sync_id": random_text(24),
+        "sync_state": state,
+        "sync_started_at": iso(now - timedelta(seconds=seconds)),
+        "sync_ended_at": iso(now),
+        "sync_duration_seconds": seconds,
+        "integration_id": integration.id,
+        "integration_tool": integration.tool,
+        "integration_category": integration.category,
+        "end_user": end_user(integration),
+        "log_url": new_log_url(),
+    }
+    enqueue_webhook(session, webhooks, "sync-finished", data, now)
+    return data

@@ -4,20 +4,34 @@ flow page opens."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from kombo_portal.db.models import as_utc, utc_now
-from kombo_portal.sandbox.catalogue import CATEGORIES, LANGUAGES, find_tool
-from kombo_portal.sandbox.inputs import choice, input_invalid, optional_string, require_object
+from kombo_portal.sandbox.catalogue import CATEGORIES, LANGUAGES, any_tool
+from kombo_portal.sandbox.inputs import (
+    choice,
+    flag,
+    input_invalid,
+    optional_string,
+    reject_unknown_fields,
+    require_object,
+)
 from kombo_portal.sandbox.integrations import get_integration
 from kombo_portal.sandbox.models import SandboxIntegration, SandboxLink, random_text
+from kombo_portal.sandbox.setup_steps import FILTERING, enabled_steps, integration_steps
 
 EMBEDDED_LINK_LIFETIME = timedelta(hours=1)
 MAGIC_LINK_LIFETIME = timedelta(days=365)
 
 LINK_TYPES = ("EMBEDDED", "MAGIC_LINK")
+# What create-link answers with `enable_static_ips`: documentation addresses (RFC
+# 5737's TEST-NET-3, 203.0.113.0/24), never routed on the internet. The sandbox
+# calls no customer's system, and an allowlist holding them opens nothing.
+STATIC_IPS = ("203.0.113.10", "203.0.113.11", "203.0.113.12")
+MAX_CONFIG_TEXT = 200  # scope_config_id, remote_environment (the columns' size)
 # Deliberately simple: Kombo rejects obviously malformed addresses, not rare valid ones.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONNECT_LINK_FIELDS = frozenset(
@@ -38,6 +52,13 @@ CONNECT_LINK_FIELDS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class CreatedLink:
+    link: SandboxLink
+    # The addresses to allowlist, when create-link asked for static IPs.
+    static_ips: tuple[str, ...] | None
+
+
 class LinkUnavailable(Exception):
     """The flow page cannot go on with this link: `reason` is unknown, expired or used."""
 
@@ -46,12 +67,10 @@ class LinkUnavailable(Exception):
         self.reason = reason
 
 
-def create_connect_link(session: Session, body: object, now: datetime | None = None) -> SandboxLink:
+def create_connect_link(session: Session, body: object, now: datetime | None = None) -> CreatedLink:
     """`POST /connect/create-link`: validate the body as Kombo does, store the link."""
     fields = require_object(body)
-    unknown = sorted(set(fields) - CONNECT_LINK_FIELDS)
-    if unknown:
-        raise input_invalid(f"Unknown field(s): {', '.join(unknown)}.")
+    reject_unknown_fields(fields, CONNECT_LINK_FIELDS)
     email = fields.get("end_user_email")
     if not isinstance(email, str) or not EMAIL_PATTERN.match(email):
         raise input_invalid("end_user_email: must be a valid email address.")
@@ -59,20 +78,21 @@ def create_connect_link(session: Session, body: object, now: datetime | None = N
     if not isinstance(organisation, str) or not organisation.strip():
         raise input_invalid("end_user_organization_name: must be a non-empty string.")
     origin_id = optional_string(fields, "end_user_origin_id")
-    optional_string(fields, "scope_config_id")
-    remote_environment = optional_string(fields, "remote_environment")
+    scope_config_id = optional_string(fields, "scope_config_id", max_length=MAX_CONFIG_TEXT)
+    remote_environment = optional_string(fields, "remote_environment", max_length=MAX_CONFIG_TEXT)
     category = choice(fields, "integration_category", CATEGORIES, default="HRIS")
     tool = optional_string(fields, "integration_tool")
-    if tool is not None and find_tool(category, tool) is None:
-        raise input_invalid(f"integration_tool: {tool!r} is not a tool of the {category} category.")
+    # Any of Kombo's tool ids, in any category: Kombo's SDK ties none to a category.
+    if tool is not None and any_tool(tool) is None:
+        raise input_invalid(f"integration_tool: {tool[:64]!r} is not one of Kombo's tool ids.")
     if remote_environment is not None and tool is None:
         raise input_invalid("remote_environment: may only be set together with integration_tool.")
     language = choice(fields, "language", LANGUAGES, default="en", nullable=True)
     link_type = choice(fields, "link_type", LINK_TYPES, default="EMBEDDED")
-    for flag in ("enable_filtering", "enable_field_mapping", "enable_static_ips"):
-        if not isinstance(fields.get(flag, False), bool):
-            raise input_invalid(f"{flag}: must be a boolean.")
-    return _store_link(
+    filtering = flag(fields, "enable_filtering")
+    field_mapping = flag(fields, "enable_field_mapping")
+    static_ips = flag(fields, "enable_static_ips")
+    link = _store_link(
         session,
         purpose="connect",
         link_type=link_type,
@@ -85,6 +105,12 @@ def create_connect_link(session: Session, body: object, now: datetime | None = N
         integration=None,
         now=now,
     )
+    link.scope_config_id = scope_config_id
+    link.remote_environment = remote_environment
+    steps = enabled_steps(category, filtering=filtering, field_mapping=field_mapping)
+    link.enable_filtering = FILTERING in steps
+    link.enable_field_mapping = field_mapping
+    return CreatedLink(link, STATIC_IPS if static_ips else None)
 
 
 def create_integration_link(
@@ -94,18 +120,22 @@ def create_integration_link(
     integration = get_integration(session, integration_id)
     fields = require_object(body)
     allowed = {"language", "link_type"} | ({"scope_config_id"} if purpose == "relink" else set())
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise input_invalid(f"Unknown field(s): {', '.join(unknown)}.")
+    reject_unknown_fields(fields, allowed)
+    steps: tuple[str, ...] = ()
     if purpose == "setup":
         if "link_type" not in fields:
             raise input_invalid("link_type: is required.")
-        if integration.setup_status == "COMPLETED":
-            raise input_invalid("This integration has no setup step left to complete.")
-    optional_string(fields, "scope_config_id")
+        # Kombo: before or after the setup completed, as long as a step is enabled.
+        steps = integration_steps(integration)
+        if not steps:
+            raise input_invalid(
+                "This integration has no setup step enabled "
+                "(enable_filtering or enable_field_mapping at create-link)."
+            )
+    scope_config_id = optional_string(fields, "scope_config_id", max_length=MAX_CONFIG_TEXT)
     language = choice(fields, "language", LANGUAGES, default="en", nullable=True)
     link_type = choice(fields, "link_type", LINK_TYPES, default="EMBEDDED")
-    return _store_link(
+    link = _store_link(
         session,
         purpose=purpose,
         link_type=link_type,
@@ -118,6 +148,11 @@ def create_integration_link(
         integration=integration,
         now=now,
     )
+    # Relink: the scope config the integration moves to when the relink completes.
+    link.scope_config_id = scope_config_id
+    # A setup link opens at its first step.
+    link.setup_step = steps[0] if steps else None
+    return link
 
 
 def _store_link(

@@ -13,7 +13,7 @@ import string
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, DateTime, MetaData, Text
+from sqlalchemy import Column, DateTime, MetaData, Text, false
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -47,6 +47,11 @@ def _moment(*, nullable: bool = False, index: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
+def _flag() -> Any:
+    """A boolean that rows made before it existed read as false."""
+    return Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
 class SandboxLink(SandboxModel, table=True):
     """A Connect link: what create-link, relink and setup-link hand out."""
 
@@ -61,11 +66,22 @@ class SandboxLink(SandboxModel, table=True):
     end_user_email: str = Field(max_length=320)
     end_user_organization_name: str = Field(max_length=500)
     end_user_origin_id: str | None = Field(default=None, max_length=500)
-    # For relink and setup links: the integration they act on.
+    # For relink and setup links: the integration they act on; for a connect link,
+    # the one it made once the credentials were in (its setup steps may follow).
     integration_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
     expires_at: datetime = Field(sa_column=_moment())
     completed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    # create-link's scope config and tool environment; relink's scope config, which
+    # the integration takes when the relink completes.
+    scope_config_id: str | None = Field(default=None, max_length=200)
+    remote_environment: str | None = Field(default=None, max_length=200)
+    # create-link's setup steps (filtering only for HRIS, as Kombo's).
+    enable_filtering: bool = _flag()
+    enable_field_mapping: bool = _flag()
+    # The setup step the flow page shows next (sandbox.setup_steps): set when the
+    # credentials are in, or from the start for a setup link; None otherwise.
+    setup_step: str | None = Field(default=None, max_length=32)
 
 
 class SandboxIntegration(SandboxModel, table=True):
@@ -83,6 +99,13 @@ class SandboxIntegration(SandboxModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
     deleted_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    scope_config_id: str | None = Field(default=None, max_length=200)
+    remote_environment: str | None = Field(default=None, max_length=200)
+    # Its setup steps, and the choices made in them (JSON, see sandbox.setup_steps).
+    enable_filtering: bool = _flag()
+    enable_field_mapping: bool = _flag()
+    employee_filter: str | None = Field(default=None, max_length=1000)
+    field_mapping: str | None = Field(default=None, max_length=1000)
 
 
 class SandboxActivationToken(SandboxModel, table=True):
@@ -95,6 +118,22 @@ class SandboxActivationToken(SandboxModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_column=_moment())
     expires_at: datetime = Field(sa_column=_moment())
     used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class SandboxIssue(SandboxModel, table=True):
+    """An issue raised by hand (control endpoint), announced with `issue-status-changed`."""
+
+    __tablename__ = "sandbox_issue"
+
+    id: str = Field(primary_key=True, max_length=64)
+    # None for an issue of the whole environment.
+    integration_id: str | None = Field(default=None, max_length=100)
+    type: str = Field(max_length=200)
+    title: str = Field(max_length=500)
+    markdown_message: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="OPEN", max_length=16)  # OPEN or RESOLVED
+    first_observed_at: datetime = Field(sa_column=_moment())
+    resolved_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 
 class SandboxWebhookDelivery(SandboxModel, table=True):

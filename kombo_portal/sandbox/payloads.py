@@ -31,13 +31,24 @@ def integration_details(integration: SandboxIntegration, public_url: str) -> dic
         "status": integration.state,
         "setup_status": integration.setup_status,
         "end_user": end_user(integration),
-        "scope_config": {"id": "sandbox-default-scope", "name": "Sandbox default"},
+        "scope_config": scope_config(integration.scope_config_id),
         "data_expired_at": None,
         "created_at": iso(integration.created_at),
         "beta": False,
         "read_models": [],
         "write_actions": [],
     }
+
+
+# Kombo always names a scope config; an integration made without one has the default.
+DEFAULT_SCOPE_CONFIG = {"id": "sandbox-default-scope", "name": "Sandbox default"}
+
+
+def scope_config(scope_config_id: str | None) -> dict[str, object]:
+    """The sandbox keeps no scope configs: any id given is one, named after it."""
+    if scope_config_id is None:
+        return dict(DEFAULT_SCOPE_CONFIG)
+    return {"id": scope_config_id, "name": f"Scope config {scope_config_id}"}
 
 
 def token_integration(integration: SandboxIntegration) -> dict[str, object]:

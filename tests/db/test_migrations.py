@@ -44,13 +44,15 @@ def at_head(engine: Engine, *, sandbox: bool) -> bool:
 
 def migrate_as_the_old_code_did(engine: Engine) -> None:
     """The schema of a database migrated before the sandbox had its own migrations:
-    the portal's revisions up to 0010, whose 0002 made the sandbox's tables (the
-    tables the sandbox's models describe), and no sandbox revision recorded."""
+    the portal's revisions up to 0010, whose 0002 made the sandbox's first four
+    tables, and no sandbox revision recorded."""
     config = Config(toml_file=PROJECT_ROOT / "pyproject.toml")
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, LAST_REVISION_WITH_SANDBOX_TABLES_IN_0002)
-        SANDBOX_METADATA.create_all(connection)
+        # The old 0002 made the tables the sandbox's first revision makes, unrecorded.
+        command.upgrade(config, "sandbox_0001")
+        connection.execute(text("DELETE FROM alembic_version WHERE version_num = 'sandbox_0001'"))
         connection.execute(
             text(
                 "INSERT INTO sandbox_link (token, purpose, link_type, category, language,"
@@ -91,11 +93,11 @@ def test_a_fresh_real_mode_database_has_no_sandbox_table(empty_engine):
     assert not at_head(empty_engine, sandbox=True)
 
 
-def test_a_fresh_sandbox_mode_database_has_the_four_sandbox_tables(empty_engine):
+def test_a_fresh_sandbox_mode_database_has_the_five_sandbox_tables(empty_engine):
     upgrade_to_head(empty_engine, sandbox=True)
 
     assert sandbox_tables_in(empty_engine) == SANDBOX_TABLES
-    assert len(SANDBOX_TABLES) == 4
+    assert len(SANDBOX_TABLES) == 5
     assert at_head(empty_engine, sandbox=True)
     assert not at_head(empty_engine, sandbox=False)
 

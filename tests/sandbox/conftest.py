@@ -63,8 +63,8 @@ def link_token(link: str) -> str:
     return link.rsplit("token=", 1)[1]
 
 
-def complete_flow(control: TestClient, link: str, **fields: str) -> str:
-    """The documented test-only path: what submitting the flow page does."""
+def complete_flow(control: TestClient, link: str, **fields: object) -> str:
+    """The documented test-only path: what submitting the flow page's forms does."""
     response = control.post("/control/flow/complete", json={"link": link, **fields})
     assert response.status_code == 200, response.text
     return response.json()["data"]["activation_token"]

@@ -170,7 +170,7 @@ async def test_a_completed_link_cannot_be_completed_again(kombo, control):
             {
                 "end_user_email": "a@acme.test",
                 "end_user_organization_name": "A",
-                "integration_tool": "greenhouse",
+                "integration_tool": "notatool",
             },
             "integration_tool",
         ),
@@ -308,20 +308,25 @@ async def test_relink_repairs_an_invalid_integration_in_place(kombo, control, en
     assert sorted(states) == ["ACTIVE", "INVALID"]
 
 
-async def test_setup_link_is_refused_when_there_is_nothing_to_set_up(kombo, control):
+async def test_setup_link_is_refused_when_no_setup_step_is_enabled(kombo, control):
     integration_id = await connect(kombo, control)
+    # Incomplete, but with no step to run: Kombo refuses all the same.
+    control.post(
+        f"/control/integrations/{integration_id}/state", json={"setup_status": "INCOMPLETE"}
+    )
 
     with pytest.raises(KomboError) as refused:
         await kombo.create_setup_link(integration_id)
 
     assert refused.value.code == "PLATFORM.INPUT_INVALID"
+    assert "no setup step enabled" in refused.value.message
 
 
 async def test_setup_link_finishes_an_incomplete_setup(kombo, control):
-    integration_id = await connect(kombo, control)
-    control.post(
-        f"/control/integrations/{integration_id}/state", json={"setup_status": "INCOMPLETE"}
-    )
+    request = ACME.model_copy(update={"enable_field_mapping": True})
+    link = await kombo.create_link(request)
+    started = control.post("/control/flow/complete", json={"link": link, "finish_setup": False})
+    integration_id = started.json()["data"]["integration_id"]
 
     link = await kombo.create_setup_link(integration_id)
     token = complete_flow(control, link)
@@ -332,7 +337,7 @@ async def test_setup_link_finishes_an_incomplete_setup(kombo, control):
 async def test_setup_link_requires_a_link_type(kombo, control):
     integration_id = await connect(kombo, control)
     control.post(
-        f"/control/integrations/{integration_id}/state", json={"setup_status": "INCOMPLETE"}
+        f"/control/integrations/{integration_id}/state", json={"enable_field_mapping": True}
     )
 
     response = control.post(f"/v1/integrations/{integration_id}/setup-link", json={})

@@ -228,7 +228,24 @@ async def test_over_a_real_socket_reset_drops_the_connection_and_timeout_holds_i
             started = time.monotonic()
             error = await failure_of(kombo.create_link(ACME))
             waited = time.monotonic() - started
+        # Answers are normal again (with time to spare on a busy machine).
+        async with client_for(url) as kombo:
             assert "token=" in await kombo.create_link(ACME)
 
     assert error.kind is FailureKind.TIMEOUT
     assert waited < 3  # the client's 0.3 s, not the fault's 5 s
+
+
+def test_a_failure_inside_kombo_carries_a_log_and_a_refusal_at_the_door_none(control):
+    add_fault(control, kind="500")
+    add_fault(control, kind="429")
+
+    failed = control.get("/v1/check-api-key")
+    limited = control.get("/v1/check-api-key")
+    invalid = control.post(CREATE_LINK, json={"end_user_email": "nope"})
+
+    assert failed.status_code == 500
+    assert failed.json()["error"]["log_url"].startswith("https://app.kombo.dev/logs/")
+    assert limited.status_code == 429
+    assert limited.json()["error"]["log_url"] is None
+    assert invalid.json()["error"]["log_url"] is None, "validation errors have no log"

@@ -18,8 +18,10 @@ def test_a_flow_page_submitted_twice_at_once_connects_once(engine, control, sand
 
     def submit(session: Session):
         link = open_link(session, token, to_complete=True)
-        return flow.complete_flow(
-            session, link, tool_id="personio", password="pw", webhooks=sandbox_config.webhooks
+        tool = flow.tool_for_link(link, "personio")
+        assert tool is not None
+        return flow.submit_credentials(
+            session, link, tool, password="pw", webhooks=sandbox_config.webhooks
         )
 
     first, second = twice_at_once(engine, submit, submit)
