@@ -54,6 +54,8 @@ class Backend:
             scope_config_id=self.settings.connect.scope_config_id,
             enable_filtering=self.settings.connect.enable_filtering,
             enable_field_mapping=self.settings.connect.enable_field_mapping,
+            enable_static_ips=self.settings.connect.enable_static_ips,
+            remote_environment=self.settings.connect.remote_environment,
         )
 
     async def fetch_integration_details(

@@ -102,6 +102,17 @@ def test_real_mode_with_all_secrets_is_valid():
             {"KOMBO_WEBHOOK_SECRET_PREVIOUS": "whsec_old"},
             "KOMBO_WEBHOOK_SECRET_PREVIOUS: set only while rotating",
         ),
+        ({"KOMBO_ENABLE_STATIC_IPS": "maybe"}, "KOMBO_ENABLE_STATIC_IPS: "),
+        (
+            {"KOMBO_REMOTE_ENVIRONMENT": "test-tenant"},
+            "KOMBO_REMOTE_ENVIRONMENT: Kombo accepts it only with a tool chosen in advance; "
+            "set KOMBO_CONNECT_TOOLS for HRIS, ATS too",
+        ),
+        (
+            {"KOMBO_REMOTE_ENVIRONMENT": "test-tenant", "KOMBO_CONNECT_TOOLS": "HRIS:personio"},
+            "KOMBO_REMOTE_ENVIRONMENT: Kombo accepts it only with a tool chosen in advance; "
+            "set KOMBO_CONNECT_TOOLS for ATS too",
+        ),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(environ, expected_message):
@@ -111,6 +122,18 @@ def test_invalid_settings_fail_with_one_line_naming_the_variable(environ, expect
     message = str(error.value)
     assert message.startswith(expected_message)
     assert "\n" not in message
+
+
+def test_static_ips_and_a_remote_environment_with_every_tool_chosen_are_valid():
+    settings = settings_from(
+        KOMBO_ENABLE_STATIC_IPS="1",
+        KOMBO_REMOTE_ENVIRONMENT=" test-tenant ",
+        KOMBO_CONNECT_TOOLS="HRIS:personio",
+        PORTAL_CATEGORIES="HRIS",
+    )
+
+    assert settings.connect.enable_static_ips is True
+    assert settings.connect.remote_environment == "test-tenant"
 
 
 def test_categories_are_case_insensitive_and_trimmed():

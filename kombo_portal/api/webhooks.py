@@ -89,8 +89,15 @@ def webhook_routes(
         except SQLAlchemyError as error:
             logger.error("Webhook %s not stored: database error %s", event.id, type(error).__name__)
             return _answer(503, "not stored; deliver it again")
-        # The id and type only: the body holds customers' names and emails.
-        logger.info("Webhook %s (%s): %s", event.id, event.type, result.outcome.value)
+        # The id, the type and the code's own reason for a flag only: the body holds
+        # customers' names and emails.
+        logger.info(
+            "Webhook %s (%s): %s%s",
+            event.id,
+            event.type,
+            result.outcome.value,
+            f" ({result.flag})" if result.flag else "",
+        )
         background = None
         if result.needs_details_for and result.organisation_id and fetch_details:
             # After the answer: Kombo waits for nobody's API call but ours.

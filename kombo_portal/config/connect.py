@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from kombo_portal.config.values import ConcernSettings, OptionalText, comma_separated, origin
 from kombo_portal.kombo.models import IntegrationCategory
@@ -51,9 +51,17 @@ class ConnectSettings(ConcernSettings):
     tools: Annotated[dict[str, str], BeforeValidator(_parse_tools)] = Field(
         default_factory=dict, alias="KOMBO_CONNECT_TOOLS"
     )
+    # Sent with new connections and with reconnections: Kombo advises a relink to move
+    # an integration to a new scope config (permission upgrades take effect once the
+    # customer has entered credentials that allow them).
     scope_config_id: OptionalText = Field(default=None, alias="KOMBO_SCOPE_CONFIG_ID")
     enable_filtering: bool = Field(default=False, alias="KOMBO_ENABLE_FILTERING")
     enable_field_mapping: bool = Field(default=False, alias="KOMBO_ENABLE_FIELD_MAPPING")
+    # Kombo then calls the customer's system from fixed addresses, which the page shows.
+    enable_static_ips: bool = Field(default=False, alias="KOMBO_ENABLE_STATIC_IPS")
+    # The tool's environment to connect (a test tenant, say); Kombo accepts it only
+    # together with a tool chosen in advance.
+    remote_environment: OptionalText = Field(default=None, alias="KOMBO_REMOTE_ENVIRONMENT")
     # Where Kombo's Connect flow page is served from: the page may frame only these.
     flow_origins: Annotated[tuple[str, ...], BeforeValidator(_split_origins)] = Field(
         default=(DEFAULT_KOMBO_CONNECT_ORIGIN,), alias="KOMBO_CONNECT_ORIGINS", min_length=1
@@ -75,3 +83,15 @@ class ConnectSettings(ConcernSettings):
         if unknown:
             raise ValueError(f"KOMBO_CONNECT_TOOLS: unknown category {sorted(unknown)[0]}")
         return tools
+
+    @model_validator(mode="after")
+    def _remote_environment_needs_tools(self) -> ConnectSettings:
+        if self.remote_environment is None:
+            return self
+        without_tool = [c.value for c in self.categories if c.value not in self.tools]
+        if without_tool:
+            raise ValueError(
+                "KOMBO_REMOTE_ENVIRONMENT: Kombo accepts it only with a tool chosen in "
+                f"advance; set KOMBO_CONNECT_TOOLS for {', '.join(without_tool)} too"
+            )
+        return self

@@ -175,6 +175,9 @@ class ConnectAttempt(Table, table=True):
     # Kombo's log of a failed call, for admins.
     log_url: str | None = Field(default=None, max_length=2000)
     kombo_integration_id: str | None = Field(default=None, max_length=200)
+    # The addresses (space-separated) create-link answered with static IPs enabled: the
+    # customer's firewall must let them through.
+    static_ips: str | None = Field(default=None, max_length=2000)
     started_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -215,6 +218,49 @@ class FlowFailure(Table, table=True):
     tool_id: str = Field(max_length=100)
     log_url: str | None = Field(default=None, max_length=2000)
     failed_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class IntegrationIssue(Table, table=True):
+    """An issue Kombo reported with an integration (`issue-status-changed`), keyed by
+    Kombo's issue id: open from `raised` until `resolved`. Changed only by
+    kombo_portal.records.issues."""
+
+    __tablename__ = "integration_issue"
+
+    id: str = Field(primary_key=True, max_length=200)
+    integration_id: str = Field(foreign_key="integration.id", index=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    # Kombo's issue type (`integration.authentication_failed`, ...); new ones are valid.
+    type: str = Field(max_length=200)
+    title: str = Field(max_length=500)
+    # What is wrong and how to fix it, as Kombo wrote it (shown to admins as plain text).
+    markdown_message: str = Field(max_length=10000)
+    status: str = Field(max_length=16)  # OPEN or RESOLVED
+    # When Kombo first observed this episode of the issue: it tells a late `raised`
+    # of an episode already resolved from the start of a new one.
+    first_observed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class SyncFailure(Table, table=True):
+    """A sync that Kombo reported as not succeeded (`sync-finished` with another state
+    than SUCCEEDED), for the activity log."""
+
+    __tablename__ = "sync_failure"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    kombo_integration_id: str = Field(max_length=200)
+    sync_state: str = Field(max_length=64)  # Kombo's: FAILED, PARTIALLY_FAILED, ...
+    log_url: str | None = Field(default=None, max_length=2000)
+    reported_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
 

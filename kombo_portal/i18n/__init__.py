@@ -38,7 +38,15 @@ def catalogue(language: str) -> dict[str, str]:
 
 # The keys pages read directly (`State.text["page.title"]`); the rest is rendered on
 # the server (messages, card states, dates) and never sent to the browser as such.
-PAGE_KEY_PREFIXES = ("language.", "page.", "sign_in.", "action.", "dialog.", "invitation.")
+PAGE_KEY_PREFIXES = (
+    "language.",
+    "page.",
+    "sign_in.",
+    "action.",
+    "dialog.",
+    "invitation.",
+    "card.static_ips.",
+)
 
 
 @cache

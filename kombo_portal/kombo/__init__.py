@@ -3,6 +3,7 @@
 from kombo_portal.kombo.client import KomboClient, RetryPolicy
 from kombo_portal.kombo.errors import FailureKind, KomboError
 from kombo_portal.kombo.models import (
+    CreatedLink,
     CreateLinkRequest,
     Integration,
     IntegrationCategory,
@@ -16,6 +17,7 @@ from kombo_portal.kombo.models import (
 
 __all__ = [
     "CreateLinkRequest",
+    "CreatedLink",
     "FailureKind",
     "Integration",
     "IntegrationCategory",

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from kombo_portal.kombo.errors import FailureKind, KomboError
 from kombo_portal.kombo.models import (
+    CreatedLink,
     CreateLinkRequest,
     Integration,
     IntegrationCategory,
@@ -108,8 +109,13 @@ class KomboClient:
 
     async def create_link(self, request: CreateLinkRequest) -> str:
         """A Connect link for one end user; open it with `showKomboConnect`."""
+        return (await self.create_connection_link(request)).link
+
+    async def create_connection_link(self, request: CreateLinkRequest) -> CreatedLink:
+        """The link and, when the request enables static IPs, the addresses Kombo will
+        call the customer's system from."""
         data = await self._call("POST", "connect/create-link", request.model_dump(mode="json"))
-        return _string_field(data, "link")
+        return _parse(CreatedLink, data)
 
     async def integration_by_token(self, activation_token: str) -> TokenIntegration:
         """Exchange the token the Connect flow resolved with for the integration it created."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class IntegrationCategory(StrEnum):
@@ -73,6 +73,26 @@ class CreateLinkRequest(BaseModel):
     enable_field_mapping: bool = False
     enable_static_ips: bool = False
     link_type: LinkType = LinkType.EMBEDDED
+
+
+# Kombo's answer lists a handful of addresses; the bounds keep a broken answer off the page.
+# An address or a network (IPv6 with a prefix: at most 49 characters): 32 of them fit
+# the 2,000 characters the database keeps.
+MAX_STATIC_IPS = 32
+StaticIp = Annotated[str, Field(min_length=1, max_length=49, pattern=r"^[0-9A-Fa-f.:/]+$")]
+
+
+class CreatedLink(KomboResult):
+    """What `POST /connect/create-link` answers: the link and, when `enable_static_ips`
+    was set, the addresses Kombo calls the customer's system from (to allowlist)."""
+
+    link: str = Field(min_length=1)
+    static_ips: tuple[StaticIp, ...] = Field(default=(), max_length=MAX_STATIC_IPS)
+
+    @field_validator("static_ips", mode="before")
+    @classmethod
+    def _null_means_none(cls, value: object) -> object:
+        return () if value is None else value
 
 
 class TokenIntegration(KomboResult):

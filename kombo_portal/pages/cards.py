@@ -12,7 +12,7 @@ from kombo_portal.pages.activity_log import kombo_log_link
 from kombo_portal.pages.dialogs import disconnect_dialog
 from kombo_portal.pages.layout import t
 from kombo_portal.records.card_states import CardAction, CardState
-from kombo_portal.state.cards import CardView
+from kombo_portal.state.cards import CardView, IssueView
 from kombo_portal.state.integrations import IntegrationsState
 
 # Each card state's icon: with its label, a state never rests on colour alone.
@@ -121,6 +121,16 @@ def card_actions(card: Card) -> rx.Component:
             ),
         ),
         rx.cond(
+            card.can_change_setup,
+            rx.button(
+                t("action.change_setup"),
+                variant="soft",
+                # The same setup link as "Finish setup": Kombo's setup steps again.
+                on_click=IntegrationsState.finish_setup(card.integration_id),
+                disabled=busy,
+            ),
+        ),
+        rx.cond(
             card.can_disable,
             rx.button(
                 t("action.disable"),
@@ -189,6 +199,67 @@ def card_invitations(card: Card) -> rx.Component:
     )
 
 
+def static_ip_row(address: Var[str]) -> rx.Component:
+    return rx.hstack(
+        rx.code(address, size="2"),
+        rx.button(
+            t("card.static_ips.copy"),
+            size="1",
+            variant="soft",
+            on_click=rx.set_clipboard(address),
+            aria_label=rx.Var.create(f"{t('card.static_ips.copy_address')} {address}"),
+        ),
+        align="center",
+        spacing="2",
+        data_static_ip=address,
+    )
+
+
+def card_static_ips(card: Card) -> rx.Component:
+    """Kombo's fixed addresses: a self-hosted system's firewall must let them in."""
+    return rx.cond(
+        card.static_ips.length() > 0,
+        rx.vstack(
+            rx.text(t("card.static_ips.help"), size="2"),
+            rx.foreach(card.static_ips, static_ip_row),
+            spacing="1",
+            data_static_ips="",
+        ),
+    )
+
+
+def issue_notice(issue: ObjectVar[IssueView]) -> rx.Component:
+    """One of Kombo's open issues: a warning icon and word, Kombo's title, and what to
+    do. Kombo's message is markdown, shown as plain text with its line breaks: rendered
+    as markdown (whose component passes raw HTML through) it could put markup of
+    someone else's making on the page."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("triangle-alert", size=16, aria_hidden="true")),
+        rx.vstack(
+            rx.text(rx.text.strong(issue.label), " – ", issue.title, size="2"),
+            rx.cond(
+                issue.detail != "",
+                rx.text(issue.detail, size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
+            ),
+            rx.text(issue.noticed, size="1"),
+            spacing="1",
+            min_width="0",
+        ),
+        color_scheme="amber",
+        size="1",
+        width="100%",
+        data_issue=issue.id,
+    )
+
+
+def card_issues(card: Card) -> rx.Component:
+    """Kombo's open issues with the card's integration, oldest first, each a warning."""
+    return rx.cond(
+        card.issues.length() > 0,
+        rx.vstack(rx.foreach(card.issues, issue_notice), spacing="2", width="100%"),
+    )
+
+
 def integration_card(card: Card) -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -200,6 +271,8 @@ def integration_card(card: Card) -> rx.Component:
             ),
             rx.text(card.description, color_scheme="gray", size="2"),
             card_status(card),
+            card_issues(card),
+            card_static_ips(card),
             # Members see the state, without actions (the server refuses theirs too).
             rx.cond(IntegrationsState.is_admin, card_actions(card)),
             rx.cond(

@@ -14,12 +14,15 @@ from kombo_portal.db.models import (
     ConnectAttempt,
     FlowFailure,
     Integration,
+    IntegrationIssue,
     WebhookEvent,
     as_utc,
 )
 from kombo_portal.i18n import DEFAULT_LANGUAGE, TextKey, category_name, translate
 from kombo_portal.records.integrations import tool_display_name
+from kombo_portal.records.issues import ISSUE_EVENT_TYPE
 from kombo_portal.records.overview import people_names
+from kombo_portal.records.sync_failures import recent_sync_failures
 
 KOMBO = "Kombo"
 # Kombo's news that the log shows (data activity and other types are not its business).
@@ -28,6 +31,7 @@ LOGGED_EVENT_TYPES = (
     "integration-deleted",
     "integration-state-changed",
     "connection-flow-failed",
+    ISSUE_EVENT_TYPE,
 )
 PAGE_SIZE = 20
 
@@ -35,6 +39,11 @@ PAGE_SIZE = 20
 ACTIONS = ("connect", "reconnect", "setup", "disconnect", "enable", "disable", "invite", "revoke")
 # How an attempt ended -> the outcome its message names.
 _OUTCOMES = {"connected": "done", "done": "done", "cancelled": "cancelled", "refused": "refused"}
+# Why Kombo sent an issue's webhook -> what the log says.
+_ISSUE_CHANGES = {
+    "raised": "activity.kombo.issue_raised",
+    "resolved": "activity.kombo.issue_resolved",
+}
 _STATES = {
     "INVALID": "activity.kombo.invalid",
     "ACTIVE": "activity.kombo.active",
@@ -86,6 +95,7 @@ def activity_page(
     entries = [
         *_attempt_entries(session, organisation_id, wanted, tools, names),
         *_kombo_entries(session, organisation_id, wanted, tools),
+        *_sync_failure_entries(session, organisation_id, wanted, tools),
     ]
     entries.sort(key=lambda entry: entry.at, reverse=True)
     start = page * page_size
@@ -145,6 +155,13 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
         elif event.type == "connection-flow-failed":
             key = "activity.kombo.flow_failed"
             log_url = storable_text(data.get("log_url"), column_length(FlowFailure.log_url))
+        elif event.type == ISSUE_EVENT_TYPE:
+            # Applied, so its fields were checked (records.issues).
+            issue, change = data.get("issue") or {}, str(data.get("change"))
+            key = _ISSUE_CHANGES.get(change, "activity.kombo.issue_raised")
+            params["title"] = (
+                storable_text(issue.get("title"), column_length(IntegrationIssue.title)) or ""
+            )
         else:
             continue
         entries.append(
@@ -158,6 +175,24 @@ def _kombo_entries(session, organisation_id, limit, tools) -> list[ActivityEntry
             )
         )
     return entries
+
+
+def _sync_failure_entries(session, organisation_id, limit, tools) -> list[ActivityEntry]:
+    return [
+        ActivityEntry(
+            at=as_utc(failure.reported_at),
+            who_name="",
+            who_key="activity.kombo",
+            what_key="activity.kombo.sync_not_succeeded",
+            what_params={
+                "tool": tools.get(failure.kombo_integration_id)
+                or TextKey("activity.an_integration"),
+                "state": failure.sync_state,
+            },
+            log_url=failure.log_url,
+        )
+        for failure in recent_sync_failures(session, organisation_id, limit)
+    ]
 
 
 def _tool_name(data: dict) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from kombo_portal.db.models import FlowFailure, Integration, User
+from kombo_portal.db.models import ConnectAttempt, FlowFailure, Integration, IntegrationIssue, User
 from kombo_portal.records.flow_failures import latest_flow_failures
 from kombo_portal.records.integrations import current_integrations
+from kombo_portal.records.issues import open_issues
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,10 @@ class Overview:
     integrations: list[Integration]
     people: dict[str, str]  # user id -> name
     failures: dict[str, FlowFailure]  # category -> latest failed flow not followed by success
+    # category -> the addresses Kombo answered the latest connection link with, if any
+    static_ips: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # integration record id -> Kombo's open issues with it, oldest first
+    issues: dict[str, list[IntegrationIssue]] = field(default_factory=dict)
 
 
 def people_names(session: Session, organisation_id: str) -> dict[str, str]:
@@ -33,4 +38,22 @@ def overview(session: Session, organisation_id: str) -> Overview:
         integrations=current_integrations(session, organisation_id),
         people=people_names(session, organisation_id),
         failures=latest_flow_failures(session, organisation_id),
+        static_ips=latest_static_ips(session, organisation_id),
+        issues=open_issues(session, organisation_id),
     )
+
+
+def latest_static_ips(session: Session, organisation_id: str) -> dict[str, tuple[str, ...]]:
+    """Per category, the static IPs of its latest connect attempt that Kombo gave some."""
+    attempts = session.exec(
+        select(ConnectAttempt.category, ConnectAttempt.static_ips)
+        .where(
+            ConnectAttempt.organisation_id == organisation_id,
+            col(ConnectAttempt.static_ips).is_not(None),
+        )
+        .order_by(col(ConnectAttempt.started_at).desc())
+    )
+    latest: dict[str, tuple[str, ...]] = {}
+    for category, addresses in attempts:
+        latest.setdefault(category, tuple((addresses or "").split()))
+    return latest

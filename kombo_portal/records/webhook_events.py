@@ -36,6 +36,19 @@ from kombo_portal.records.integrations import (
     state_facts,
 )
 from kombo_portal.records.invitations import created_through_revoked_invitation
+from kombo_portal.records.issues import (
+    ISSUE_EVENT_TYPE,
+    IssueOfAnotherIntegration,
+    UnusableIssue,
+    read_issue_news,
+    record_issue_news,
+)
+from kombo_portal.records.sync_failures import (
+    SUCCEEDED,
+    kombo_log_url,
+    record_sync_failure,
+    sync_state,
+)
 
 MAX_EVENT_ID_LENGTH = column_length(WebhookEvent.id)
 INTEGRATION_ID_LENGTH = column_length(Integration.kombo_integration_id)
@@ -69,6 +82,8 @@ class IngestResult:
     # Set when the record lacks details only Kombo's API has (the tool's label and logo).
     needs_details_for: str | None = None
     organisation_id: str | None = None
+    # Why it was not applied (the inbox's flag), for the log line.
+    flag: str | None = None
 
 
 def parse_event(raw: bytes) -> KomboEvent:
@@ -110,7 +125,7 @@ def ingest(session: Session, event: KomboEvent) -> IngestResult:
     second write of the row) for every event, at the price of some work for each
     repeat, which is rare.
     """
-    if event.type in WAITING_EVENT_TYPES or event.type == "integration-created":
+    if event.type in (*WAITING_EVENT_TYPES, "integration-created", ISSUE_EVENT_TYPE):
         # Serialise with anything else changing this integration (see integrations).
         subject = _subject(event)
         if subject:
@@ -145,8 +160,13 @@ _INSERT_UNLESS_STORED = {
 
 
 def _subject(event: KomboEvent) -> str | None:
+    data = event.data
+    if event.type == ISSUE_EVENT_TYPE:
+        # `integration` is null for an issue of the whole environment.
+        integration = data.get("integration")
+        data = integration if isinstance(integration, dict) else {}
     key = "integration_id" if event.type == "integration-state-changed" else "id"
-    return storable_text(event.data.get(key), INTEGRATION_ID_LENGTH)
+    return storable_text(data.get(key), INTEGRATION_ID_LENGTH)
 
 
 def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestResult:
@@ -233,7 +253,13 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         _mark_applied(inbox, now)
         return IngestResult(Outcome.APPLIED, organisation_id=organisation.id)
 
-    if event.type in ("data-changed", "sync-finished"):
+    if event.type == "sync-finished":
+        return _apply_sync_finished(session, inbox, data, now)
+
+    if event.type == ISSUE_EVENT_TYPE:
+        return _apply_issue(session, inbox, event, now)
+
+    if event.type == "data-changed":
         integration_id = storable_text(data.get("integration_id"), INTEGRATION_ID_LENGTH)
         owner = record_data_activity(session, integration_id, now) if integration_id else None
         inbox.kombo_integration_id = integration_id
@@ -244,6 +270,69 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         return IngestResult(Outcome.APPLIED, organisation_id=owner)
 
     return IngestResult(Outcome.STORED)
+
+
+def _apply_sync_finished(
+    session: Session, inbox: WebhookEvent, data: dict, now: datetime
+) -> IngestResult:
+    """Only a sync that succeeded is data activity; one in any other state is kept
+    for the activity log (records.sync_failures)."""
+    integration_id = storable_text(data.get("integration_id"), INTEGRATION_ID_LENGTH)
+    inbox.kombo_integration_id = integration_id
+    state = sync_state(data.get("sync_state"))
+    if state is None:
+        return _flag(inbox, "no usable sync_state")
+    record = find_by_kombo_id(session, integration_id) if integration_id else None
+    if record is None or record.removed_at is not None:
+        return _flag(inbox, "unknown or removed integration")
+    origin = event_origin(data)
+    if origin is not None and origin != record.organisation_id:
+        return _flag(inbox, "names another organisation than the integration's")
+    if state == SUCCEEDED:
+        record_data_activity(session, record.kombo_integration_id, now)
+    else:
+        record_sync_failure(session, record, state, kombo_log_url(data.get("log_url")), now)
+    inbox.organisation_id = record.organisation_id
+    _mark_applied(inbox, now)
+    return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
+
+
+def _apply_issue(
+    session: Session, inbox: WebhookEvent, event: KomboEvent, now: datetime
+) -> IngestResult:
+    """Kombo raised or resolved an issue of an integration (records.issues). Every
+    check comes before the one write, so a flagged event changed nothing."""
+    try:
+        news = read_issue_news(event.data)
+    except UnusableIssue as unusable:
+        return _flag(inbox, str(unusable))
+    if "integration" not in event.data:
+        return _flag(inbox, "no integration (null for an issue of the whole environment)")
+    about = event.data["integration"]
+    if about is None:
+        # Kombo's issue with the environment (the operator's account), not with an
+        # organisation's integration: kept in the inbox for the operator.
+        inbox.flag = "an issue of the whole environment: shown to no organisation"
+        return IngestResult(Outcome.STORED, flag=inbox.flag)
+    integration_id = _subject(event)
+    inbox.kombo_integration_id = integration_id
+    if integration_id is None:
+        return _flag(inbox, "no usable integration id")
+    record = find_by_kombo_id(session, integration_id)
+    if record is None:
+        return _flag(inbox, "unknown integration")
+    origin = event_origin(about) if isinstance(about, dict) else None
+    if origin is not None and origin != record.organisation_id:
+        return _flag(inbox, "names another organisation than the integration's")
+    try:
+        changed = record_issue_news(session, record, news, now)
+    except IssueOfAnotherIntegration:
+        return _flag(inbox, "the issue is recorded for another integration")
+    if not changed:
+        return _flag(inbox, "older than the issue as recorded: changed nothing")
+    inbox.organisation_id = record.organisation_id
+    _mark_applied(inbox, now)
+    return IngestResult(Outcome.APPLIED, organisation_id=record.organisation_id)
 
 
 def _category(value: object) -> str | None:
@@ -258,7 +347,7 @@ def _organisation(session: Session, origin_id: str | None) -> Organisation | Non
 
 def _flag(inbox: WebhookEvent, reason: str) -> IngestResult:
     inbox.flag = reason
-    return IngestResult(Outcome.FLAGGED)
+    return IngestResult(Outcome.FLAGGED, flag=reason)
 
 
 def _mark_applied(inbox: WebhookEvent, now: datetime) -> None:

@@ -8,10 +8,11 @@ primary action that records.card_states decides. Plain data, no Reflex.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from kombo_portal.db.models import FlowFailure, Integration, as_utc
+from kombo_portal.db.models import FlowFailure, Integration, IntegrationIssue, as_utc
 from kombo_portal.i18n import category_name, format_date, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.records.card_states import (
@@ -62,6 +63,28 @@ PRIMARY_LABELS = {
 
 
 @dataclass(frozen=True)
+class IssueFacts:
+    """One of Kombo's open issues with the card's integration."""
+
+    id: str  # Kombo's issue id
+    title: str  # Kombo's, for customers
+    message: str  # Kombo's markdown: what is wrong and how to fix it (for admins)
+    first_observed_at: datetime
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """An open issue as its reader sees it. `detail` is plain text (Kombo's message for
+    admins, who can act; for members, who can)."""
+
+    id: str
+    label: str  # "Warning", in the reader's words
+    title: str
+    detail: str
+    noticed: str  # when Kombo first observed it
+
+
+@dataclass(frozen=True)
 class CardFacts:
     """What a category's card needs from the database."""
 
@@ -78,6 +101,13 @@ class CardFacts:
     failure_log_url: str = ""
     # A flow failed after the live integration was connected (a failed reconnect).
     failed_since_connected: bool = False
+    # The deployment connects this category with setup steps (filter, field mapping):
+    # a completed setup can be changed.
+    has_setup_steps: bool = False
+    # The addresses Kombo calls the customer's system from (static IPs), to allowlist.
+    static_ips: tuple[str, ...] = ()
+    # Kombo's open issues with the live integration, oldest first.
+    issues: tuple[IssueFacts, ...] = ()
 
     @property
     def live(self) -> bool:
@@ -106,6 +136,9 @@ class CardView:
     can_invite: bool
     can_reconnect: bool
     can_disable: bool
+    can_change_setup: bool  # a completed setup's steps can be run again
+    static_ips: list[str]
+    issues: list[IssueView]  # Kombo's open issues, each with a warning
     log_url: str  # Kombo's log of a failure (admins only)
     disconnect_title: str
     disconnect_description: str
@@ -117,7 +150,13 @@ def card_facts(
     people: dict[str, str],
     failure: FlowFailure | None = None,
     removed: Integration | None = None,
+    *,
+    has_setup_steps: bool = False,
+    static_ips: tuple[str, ...] = (),
+    open_issues: Mapping[str, Sequence[IntegrationIssue]] | None = None,
 ) -> CardFacts:
+    """`open_issues`: the organisation's open issues by integration record id
+    (records.issues.open_issues); the card shows its live integration's."""
     shown = live or removed
     return CardFacts(
         category=category,
@@ -132,6 +171,19 @@ def card_facts(
         failed_at=as_utc(failure.failed_at) if failure else None,
         failure_log_url=(failure.log_url or "") if failure else "",
         failed_since_connected=failed_since_connected(live, failure),
+        has_setup_steps=has_setup_steps,
+        static_ips=static_ips,
+        issues=tuple(
+            IssueFacts(
+                id=issue.id,
+                title=issue.title,
+                message=issue.markdown_message,
+                first_observed_at=as_utc(issue.first_observed_at),
+            )
+            for issue in (open_issues or {}).get(live.id, ())
+        )
+        if live
+        else (),
     )
 
 
@@ -206,7 +258,30 @@ def card_view(
         can_invite=not live,
         can_reconnect=live and primary is not CardAction.RECONNECT,
         can_disable=live and resting is not CardState.DISABLED,
+        can_change_setup=live and resting is CardState.ACTIVE and facts.has_setup_steps,
+        static_ips=list(facts.static_ips),
+        issues=issue_views(facts, language, is_admin=is_admin),
         log_url=facts.failure_log_url if shows_log else "",
         disconnect_title=t("dialog.disconnect.title", tool=tool) if live else "",
         disconnect_description=t("dialog.disconnect.description", tool=tool) if live else "",
     )
+
+
+def issue_views(facts: CardFacts, language: str, *, is_admin: bool) -> list[IssueView]:
+    """The card's open issues in `language`: admins read Kombo's message (plain text,
+    never markup), members that an admin can look into it."""
+    if not facts.live:
+        return []
+    member_detail = translate(language, "card.issue.member_detail")
+    return [
+        IssueView(
+            id=issue.id,
+            label=translate(language, "card.issue.label"),
+            title=issue.title,
+            detail=issue.message if is_admin else member_detail,
+            noticed=translate(
+                language, "card.issue.noticed", date=format_date(language, issue.first_observed_at)
+            ),
+        )
+        for issue in facts.issues
+    ]

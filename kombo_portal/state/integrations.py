@@ -73,6 +73,7 @@ class IntegrationsState(AuthState):
         page = await read_page(backend.engine, organisation_id, self.activity_page_number)
         self._version = page.version
         seen, removed, links = page.overview, page.removed, page.invitations
+        options = backend.connect_options
         by_category = {integration.category: integration for integration in seen.integrations}
         self._facts = [
             card_facts(
@@ -81,6 +82,12 @@ class IntegrationsState(AuthState):
                 seen.people,
                 seen.failures.get(category.value),
                 removed.get(category.value),
+                has_setup_steps=options.has_setup_steps(category.value),
+                # Shown while the deployment asks Kombo for static IPs.
+                static_ips=seen.static_ips.get(category.value, ())
+                if options.enable_static_ips
+                else (),
+                open_issues=seen.issues,
             )
             for category in backend.settings.connect.categories
         ]
@@ -288,7 +295,12 @@ class IntegrationsState(AuthState):
 
         def start(user: SignedInUser) -> Awaitable[ConnectStart]:
             return lifecycle.start_repair(
-                backend.engine, backend.kombo, user, str(integration_id), repair
+                backend.engine,
+                backend.kombo,
+                user,
+                str(integration_id),
+                repair,
+                backend.connect_options,
             )
 
         async for update in self._open_flow(self._category_of(integration_id), start):
@@ -360,8 +372,10 @@ class IntegrationsState(AuthState):
 
     @rx.event
     async def connect_cancelled(self):
+        # Kombo makes the integration once the system is signed in, before its setup steps.
+        in_setup = current_backend().connect_options.has_setup_steps(self._flow_category)
         await self._end_flow("cancelled", "closed by the user")
-        self.notice = self._t("notice.cancelled")
+        self.notice = self._t("notice.closed_in_setup" if in_setup else "notice.cancelled")
 
     @rx.event
     async def connect_failed(self, name: str, message: str):

@@ -27,6 +27,7 @@ from kombo_portal.kombo import (
     IntegrationCategory,
     KomboClient,
     KomboError,
+    LinkType,
 )
 from kombo_portal.problems import Problem, kombo_problem
 from kombo_portal.records.attempts import (
@@ -63,19 +64,53 @@ OTHER_ORGANISATION = "problem.other_organisation"
 
 @dataclass(frozen=True)
 class ConnectOptions:
-    """Per-deployment choices passed to create-link."""
+    """Per-deployment choices passed to create-link (and the scope config to relink)."""
 
     categories: tuple[str, ...] = ("HRIS", "ATS")
     tools: dict[str, str] = field(default_factory=dict)  # category -> integration_tool
     scope_config_id: str | None = None
     enable_filtering: bool = False
     enable_field_mapping: bool = False
+    enable_static_ips: bool = False
+    remote_environment: str | None = None  # only for categories with a tool chosen
+
+    def has_setup_steps(self, category: str) -> bool:
+        """Whether a connection of `category` goes through setup steps (Kombo filters
+        HRIS data only)."""
+        return (self.enable_filtering and category == "HRIS") or self.enable_field_mapping
+
+    def link_request(
+        self,
+        user: SignedInUser,
+        category: str,
+        *,
+        email: str | None = None,
+        link_type: LinkType = LinkType.EMBEDDED,
+    ) -> CreateLinkRequest:
+        """create-link's body for `user`'s organisation: the same choices whether the
+        admin connects or invites a colleague (`email`, with a magic link)."""
+        tool = self.tools.get(category)
+        return CreateLinkRequest(
+            end_user_email=email or user.email,
+            end_user_organization_name=user.organisation_name,
+            end_user_origin_id=user.organisation_id,
+            integration_category=IntegrationCategory(category),
+            integration_tool=tool,
+            remote_environment=self.remote_environment if tool else None,
+            language=user.kombo_language,
+            scope_config_id=self.scope_config_id,
+            enable_filtering=self.enable_filtering and category == "HRIS",
+            enable_field_mapping=self.enable_field_mapping,
+            enable_static_ips=self.enable_static_ips,
+            link_type=link_type,
+        )
 
 
 @dataclass(frozen=True)
 class ConnectStart:
     attempt_id: str
     link: str
+    static_ips: tuple[str, ...] = ()
 
 
 async def start_connect(
@@ -91,23 +126,23 @@ async def start_connect(
     if refusal:
         raise refusal
 
-    request = CreateLinkRequest(
-        end_user_email=user.email,
-        end_user_organization_name=user.organisation_name,
-        end_user_origin_id=user.organisation_id,
-        integration_category=IntegrationCategory(category),
-        integration_tool=options.tools.get(category),
-        language=user.kombo_language,
-        scope_config_id=options.scope_config_id,
-        enable_filtering=options.enable_filtering and category == "HRIS",
-        enable_field_mapping=options.enable_field_mapping,
-    )
     try:
-        link = await kombo.create_link(request)
+        created = await kombo.create_connection_link(options.link_request(user, category))
     except KomboError as error:
         await close_attempt(engine, attempt.id, "link_failed", repr(error), log_url=error.log_url)
         raise kombo_problem(error) from None
-    return ConnectStart(attempt_id=attempt.id, link=link)
+    if created.static_ips:
+        await in_database_thread(_keep_static_ips, engine, attempt.id, created.static_ips)
+    return ConnectStart(attempt_id=attempt.id, link=created.link, static_ips=created.static_ips)
+
+
+def _keep_static_ips(engine: Engine, attempt_id: str, static_ips: tuple[str, ...]) -> None:
+    """The card shows them (records.overview) until the customer connects again."""
+    with transaction(engine) as session:
+        attempt = session.get(ConnectAttempt, attempt_id)
+        if attempt is not None:
+            attempt.static_ips = " ".join(static_ips)
+            session.add(attempt)
 
 
 def _open_attempt(
@@ -221,6 +256,16 @@ async def finish_connect(
             "Details of %s not fetched (%s); recording it without", kombo_integration_id, error
         )
         facts = token_facts
+    if facts.category and facts.category != category:
+        # The link was for `category`: a token that names another category's integration
+        # came from another flow (Kombo does not promise that a token works only once).
+        await close_attempt(
+            engine,
+            attempt_id,
+            "refused",
+            f"token for a {facts.category} integration in a {category} flow",
+        )
+        raise Problem(NOT_STARTED_HERE)
 
     integration = await in_database_thread(
         _record_connection, engine, user, attempt_id, action, facts, category

@@ -18,13 +18,7 @@ from sqlalchemy import Engine
 from kombo_portal.db.models import MagicLink, is_record_id, utc_now
 from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
-from kombo_portal.kombo import (
-    CreateLinkRequest,
-    IntegrationCategory,
-    KomboClient,
-    KomboError,
-    LinkType,
-)
+from kombo_portal.kombo import KomboClient, KomboError, LinkType
 from kombo_portal.problems import Problem, kombo_problem
 from kombo_portal.records.accounts import normalise_email
 from kombo_portal.records.attempts import record_finished, refusal_to_connect
@@ -47,16 +41,7 @@ async def invite_colleague(
     await in_database_thread(_check_invitation, engine, user, category, email, options)
     try:
         url = await kombo.create_link(
-            CreateLinkRequest(
-                end_user_email=email,
-                end_user_organization_name=user.organisation_name,
-                end_user_origin_id=user.organisation_id,
-                integration_category=IntegrationCategory(category),
-                integration_tool=options.tools.get(category),
-                language=user.kombo_language,
-                scope_config_id=options.scope_config_id,
-                link_type=LinkType.MAGIC_LINK,
-            )
+            options.link_request(user, category, email=email, link_type=LinkType.MAGIC_LINK)
         )
     except KomboError as error:
         await in_database_thread(_record_failure, engine, user, category, error)

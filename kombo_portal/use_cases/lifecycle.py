@@ -24,6 +24,7 @@ from kombo_portal.records.attempts import finish_attempt
 from kombo_portal.records.integrations import change_state, mark_removed
 from kombo_portal.records.sessions import SignedInUser
 from kombo_portal.use_cases.connect import (
+    ConnectOptions,
     ConnectStart,
     close_attempt,
 )
@@ -37,23 +38,34 @@ class Repair(StrEnum):
     """What a repair link does to an integration, in place (also its audit row's action)."""
 
     RECONNECT = "reconnect"  # new credentials, same integration
-    SETUP = "setup"  # finish an incomplete setup
+    # Kombo's setup steps (employee filter, field mapping): to finish an incomplete
+    # setup, or to change the choices of a completed one.
+    SETUP = "setup"
 
 
 async def start_repair(
-    engine: Engine, kombo: KomboClient, user: SignedInUser, integration_id: str, repair: Repair
+    engine: Engine,
+    kombo: KomboClient,
+    user: SignedInUser,
+    integration_id: str,
+    repair: Repair,
+    options: ConnectOptions,
 ) -> ConnectStart:
     """A link that repairs the integration in place (see Repair)."""
     if repair not in set(Repair):
         raise Problem("problem.unknown_action")
     action = Repair(repair)
     attempt_id, kombo_integration_id = await in_database_thread(
-        _begin, engine, user, integration_id, action.value
+        _begin, engine, user, integration_id, action.value, options
     )
     language = user.kombo_language
     try:
         if action is Repair.RECONNECT:
-            link = await kombo.create_relink_link(kombo_integration_id, language=language)
+            # Kombo's way to move an integration to a new scope config: it takes
+            # effect once the customer has entered credentials that allow it.
+            link = await kombo.create_relink_link(
+                kombo_integration_id, language=language, scope_config_id=options.scope_config_id
+            )
         else:
             link = await kombo.create_setup_link(kombo_integration_id, language=language)
     except KomboError as error:
@@ -129,7 +141,13 @@ def _record_enabled(
     return record
 
 
-def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str) -> tuple[str, str]:
+def _begin(
+    engine: Engine,
+    user: SignedInUser,
+    integration_id: str,
+    action: str,
+    options: ConnectOptions | None = None,
+) -> tuple[str, str]:
     """Check who may do this to which integration, and open the audit row.
 
     Returns (attempt id, Kombo integration id); raises Problem (recorded) if refused.
@@ -145,7 +163,7 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
             refusal = Problem("problem.admins_only_change")
         elif record is None or record.removed_at is not None:
             refusal = Problem(NOT_YOURS)
-        elif action == "setup" and record.setup_status != "INCOMPLETE":
+        elif action == "setup" and not _has_setup_to_do(record, options):
             refusal = Problem("problem.no_setup_left")
         attempt = ConnectAttempt(
             organisation_id=user.organisation_id,
@@ -171,6 +189,15 @@ def _begin(engine: Engine, user: SignedInUser, integration_id: str, action: str)
         )
         raise refusal
     return attempt.id, record.kombo_integration_id
+
+
+def _has_setup_to_do(record: Integration, options: ConnectOptions | None) -> bool:
+    """An incomplete setup is always there to finish; a completed one can be changed
+    when this deployment connects with setup steps (Kombo answers a setup link for an
+    integration with at least one step enabled)."""
+    if record.setup_status == "INCOMPLETE":
+        return True
+    return options is not None and options.has_setup_steps(record.category)
 
 
 def _done(session: Session, attempt_id: str) -> None:

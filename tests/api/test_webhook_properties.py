@@ -22,7 +22,14 @@ from starlette.testclient import TestClient
 from kombo_portal.api import create_backend_api
 from kombo_portal.api.webhooks import MAX_BODY_BYTES
 from kombo_portal.db.engine import create_database_engine
-from kombo_portal.db.models import FlowFailure, Integration, Organisation, WebhookEvent
+from kombo_portal.db.models import (
+    FlowFailure,
+    Integration,
+    IntegrationIssue,
+    Organisation,
+    SyncFailure,
+    WebhookEvent,
+)
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
 from kombo_portal.records.accounts import create_organisation
@@ -85,6 +92,10 @@ KNOWN_KEYS = (
     "deleted_at",
     "log_url",
     "changed_models",
+    "sync_state",
+    "change",
+    "issue",
+    "integration",
 )
 # Placeholders the route tests turn into real ids: an organisation, one that does
 # not exist, and an integration the portal knows.
@@ -205,7 +216,9 @@ def event_data(event_type: str) -> st.SearchStrategy[dict]:
             {
                 **about,
                 "sync_id": words,
-                "sync_state": st.sampled_from(["SUCCEEDED", "FAILED"]),
+                "sync_state": st.sampled_from(
+                    ["SUCCEEDED", "FAILED", "PARTIALLY_FAILED", "AUTHENTICATION_FAILED"]
+                ),
                 "sync_started_at": moments,
                 "sync_ended_at": moments,
                 "sync_duration_seconds": st.integers(0, 10**6),
@@ -213,7 +226,38 @@ def event_data(event_type: str) -> st.SearchStrategy[dict]:
                 "log_url": st.none() | printable,
             }
         )
+    if event_type == "issue-status-changed":
+        return st.sampled_from(["raised", "resolved"]).flatmap(issue_data)
     return st.dictionaries(printable, json_values, max_size=5)
+
+
+def issue_data(change: str) -> st.SearchStrategy[dict]:
+    """An issue raised or resolved, about `{subject}`; its id is the subject's own."""
+    resolved = change == "resolved"
+    return st.fixed_dictionaries(
+        {
+            "change": st.just(change),
+            "issue": st.fixed_dictionaries(
+                {
+                    "id": st.just("issue-{subject}"),
+                    "type": words | st.just("integration.authentication_failed"),
+                    "title": printable.filter(str.strip),
+                    "status": st.just("RESOLVED" if resolved else "OPEN"),
+                    "markdown_message": printable,
+                    "first_observed_at": moments,
+                    "resolved_at": moments if resolved else st.none(),
+                }
+            ),
+            "integration": st.fixed_dictionaries(
+                {
+                    "id": st.just("{subject}"),
+                    "tool": words,
+                    "category": categories,
+                    "end_user": valid_end_user,
+                }
+            ),
+        }
+    )
 
 
 def corrupted(event_type: str) -> st.SearchStrategy[dict]:
@@ -326,7 +370,14 @@ def snapshot(engine) -> dict[str, list[dict]]:
             model.__name__: sorted(
                 (row.model_dump() for row in session.exec(select(model))), key=repr
             )
-            for model in (WebhookEvent, Integration, FlowFailure, Organisation)
+            for model in (
+                WebhookEvent,
+                Integration,
+                FlowFailure,
+                Organisation,
+                IntegrationIssue,
+                SyncFailure,
+            )
         }
 
 
@@ -470,30 +521,36 @@ def test_a_valid_signed_event_is_applied_exactly_once(
     again = post(route, body, signature)
 
     assert first.status_code == 200, first.text
-    expected = "stored" if event_type == "issue-status-changed" else "applied"
-    assert first.json() == {"status": "ok", "outcome": expected}
+    assert first.json() == {"status": "ok", "outcome": "applied"}
+    assert isinstance(payload, dict)
+    failed_sync = event_type == "sync-finished" and payload["sync_state"] != "SUCCEEDED"
     grown = {name: len(rows) - before[name] for name, rows in after_first.items()}
     assert grown == {
         "WebhookEvent": 1,
         "Integration": 1 if event_type == "integration-created" else 0,
         "FlowFailure": 1 if event_type == "connection-flow-failed" else 0,
         "Organisation": 0,
+        "IntegrationIssue": 1 if event_type == "issue-status-changed" else 0,
+        "SyncFailure": 1 if failed_sync else 0,
     }
     with Session(engine) as session:
         stored = session.get(WebhookEvent, event_id)
         record = session.exec(
             select(Integration).where(Integration.kombo_integration_id == integration_id)
         ).first()
-    assert stored.body == body.decode()
-    assert (stored.applied_at is not None) == (expected == "applied")
-    _assert_effect(event_type, payload, record)
+        issue = session.get(IntegrationIssue, f"issue-{integration_id}")
+    assert stored is not None and stored.body == body.decode()
+    assert stored.applied_at is not None and stored.flag is None
+    _assert_effect(event_type, payload, record, issue)
 
     assert again.status_code == 200
     assert again.json() == {"status": "ok", "outcome": "duplicate"}
     assert snapshot(engine) == after_first
 
 
-def _assert_effect(event_type: str, payload: dict, record: Integration | None) -> None:
+def _assert_effect(
+    event_type: str, payload: dict, record: Integration | None, issue: IntegrationIssue | None
+) -> None:
     if event_type == "integration-created":
         assert (record.tool_id, record.category) == (payload["tool"], payload["category"])
     elif event_type == "integration-deleted":
@@ -505,5 +562,15 @@ def _assert_effect(event_type: str, payload: dict, record: Integration | None) -
             payload["setup_status"],
             payload["qa_status"],
         )
-    elif event_type in ("data-changed", "sync-finished"):
+    elif event_type == "data-changed":
         assert record.last_data_activity_at is not None
+    elif event_type == "sync-finished":
+        assert record is not None
+        # Only a sync that succeeded is news that data arrived.
+        succeeded = payload["sync_state"] == "SUCCEEDED"
+        assert (record.last_data_activity_at is not None) == succeeded
+    elif event_type == "issue-status-changed":
+        assert record is not None and issue is not None
+        assert (issue.integration_id, issue.title) == (record.id, payload["issue"]["title"])
+        assert issue.status == payload["issue"]["status"]
+        assert (issue.resolved_at is not None) == (payload["change"] == "resolved")

@@ -402,11 +402,13 @@ def test_data_changed_is_recorded_as_the_integrations_last_activity(client, engi
 
 
 def test_other_types_are_stored_and_acknowledged(client, engine):
-    response = post(client, body_of("evt_9", "issue-status-changed", {"anything": [1, 2]}))
+    response = post(client, body_of("evt_9", "assessment:order-received", {"anything": [1, 2]}))
 
     assert response.status_code == 200
     assert response.json()["outcome"] == "stored"
-    assert [event.type for event in inbox(engine)] == ["issue-status-changed"]
+    assert [(event.type, event.flag) for event in inbox(engine)] == [
+        ("assessment:order-received", None)
+    ]
 
 
 # -- failures and races --------------------------------------------------------------

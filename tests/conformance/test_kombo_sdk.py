@@ -77,8 +77,9 @@ def test_relink_setup_enabled_and_delete_parse(sdk, standalone):
     assert relink.data.link.startswith(standalone.url)
 
     with standalone.control() as control:
+        # A step enabled, as Kombo's dashboard can: setup links need one.
         control.post(
-            f"/integrations/{integration_id}/state", json={"setup_status": "INCOMPLETE"}
+            f"/integrations/{integration_id}/state", json={"enable_field_mapping": True}
         ).raise_for_status()
     setup = sdk.general.create_setup_link(integration_id=integration_id, link_type="EMBEDDED")
     assert setup.data.link.startswith(standalone.url)

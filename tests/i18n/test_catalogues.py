@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kombo_portal.i18n import LANGUAGES, catalogue, category_name, translate
+from kombo_portal.i18n import LANGUAGES, catalogue, category_name, page_texts, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.records.activity import ACTIONS
 from kombo_portal.records.card_states import CardState
@@ -55,6 +55,29 @@ def test_the_scan_finds_the_keys_the_code_uses():
 
     assert {"page.title", "problem.not_yours", "error.bad_request", "sign_in.refused"} <= set(found)
     assert len(found) > 60
+
+
+def keys_pages_read() -> dict[str, str]:
+    """The keys the pages' code hands to `t(...)`, read in the browser -> where."""
+    found = {}
+    for path in (CODE / "pages").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found[node.args[0].value] = f"{path.relative_to(CODE)}:{node.lineno}"
+    return found
+
+
+def test_every_key_a_page_reads_is_sent_to_the_page():
+    read = keys_pages_read()
+
+    assert len(read) > 20
+    assert {key: where for key, where in read.items() if key not in page_texts("en")} == {}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -141,6 +141,60 @@ async def test_create_link_passes_chosen_options(client, kombo):
     assert body["link_type"] == "MAGIC_LINK"
 
 
+async def test_create_connection_link_returns_the_static_ips_kombo_sends(client, kombo):
+    kombo.post("/connect/create-link").mock(
+        return_value=success({"link": "https://l", "static_ips": ["203.0.113.7", "2001:db8::1"]})
+    )
+
+    created = await client.create_connection_link(
+        CreateLinkRequest(
+            end_user_email="admin@acme.test",
+            end_user_organization_name="Acme",
+            enable_static_ips=True,
+        )
+    )
+
+    assert created.link == "https://l"
+    assert created.static_ips == ("203.0.113.7", "2001:db8::1")
+
+
+@pytest.mark.parametrize("static_ips", [None, []])
+async def test_no_static_ips_is_an_empty_list(client, kombo, static_ips):
+    kombo.post("/connect/create-link").mock(
+        return_value=success({"link": "https://l", "static_ips": static_ips})
+    )
+
+    created = await client.create_connection_link(ACME_REQUEST)
+
+    assert created.static_ips == ()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"static_ips": ["203.0.113.7"]},
+        {"link": "", "static_ips": []},
+        {"link": "https://l", "static_ips": "203.0.113.7"},
+        {"link": "https://l", "static_ips": ["<script>"]},
+        {"link": "https://l", "static_ips": [7]},
+        {"link": "https://l", "static_ips": ["203.0.113.7"] * 33},
+    ],
+)
+async def test_a_link_answer_without_a_link_or_with_bad_addresses_is_invalid(client, kombo, data):
+    kombo.post("/connect/create-link").mock(return_value=success(data))
+
+    with pytest.raises(KomboError) as caught:
+        await client.create_connection_link(ACME_REQUEST)
+
+    assert caught.value.kind is FailureKind.INVALID_RESPONSE
+    assert "CreatedLink" in caught.value.message
+
+
+ACME_REQUEST = CreateLinkRequest(
+    end_user_email="admin@acme.test", end_user_organization_name="Acme"
+)
+
+
 TOKEN_DATA = {
     "tool": "personio",
     "id": INTEGRATION_ID,

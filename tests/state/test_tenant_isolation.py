@@ -152,7 +152,7 @@ async def acme(engine, backend, acme_hris) -> Acme:  # noqa: F811  (the fixture)
     # So that finishing the setup is something Acme's own admin could do.
     changed = sandbox_control(backend).post(
         f"/control/integrations/{acme_hris.kombo_integration_id}/state",
-        json={"setup_status": "INCOMPLETE"},
+        json={"setup_status": "INCOMPLETE", "enable_field_mapping": True},
     )
     assert changed.status_code == 200
     with Session(engine) as session:

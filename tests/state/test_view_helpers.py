@@ -249,3 +249,27 @@ def test_a_members_explanation_is_their_own_in_every_language(language):
     assert view(language="de", is_admin=False).explanation == (
         "Noch ist nichts verbunden. Ein Admin kann es verbinden."
     )
+
+
+def setup_view(setup_status: str, has_setup_steps: bool, state: str = "ACTIVE"):
+    live = integration(state=state, setup_status=setup_status)
+    facts = card_facts("HRIS", live, {}, has_setup_steps=has_setup_steps)
+    return card_view(facts, "en")
+
+
+def test_a_completed_setup_can_be_changed_only_where_the_deployment_has_setup_steps():
+    assert setup_view("COMPLETED", has_setup_steps=True).can_change_setup
+    assert not setup_view("COMPLETED", has_setup_steps=False).can_change_setup
+    # Incomplete: "Finish setup" is the primary action instead; broken: reconnect first.
+    incomplete = setup_view("INCOMPLETE", has_setup_steps=True)
+    assert (incomplete.can_change_setup, incomplete.primary_label) == (False, "Finish setup")
+    assert not setup_view("COMPLETED", has_setup_steps=True, state="INVALID").can_change_setup
+
+
+def test_static_ips_are_listed_on_the_card_whatever_its_state():
+    addresses = ("203.0.113.7", "203.0.113.8")
+    not_connected = card_view(card_facts("HRIS", None, {}, static_ips=addresses), "de")
+    connected = card_view(card_facts("HRIS", integration(), {}, static_ips=addresses), "en")
+
+    assert not_connected.static_ips == connected.static_ips == list(addresses)
+    assert card_view(card_facts("HRIS", None, {}), "en").static_ips == []

@@ -233,7 +233,7 @@ async def prepare_in_sandbox(sandbox: SandboxKombo, admin: SignedInUser, step: s
     path = f"/v1/integrations/{record.kombo_integration_id}"
     if step == "reconnect":
         return (f"{path}/relink", "POST"), lambda: lifecycle.start_repair(
-            engine, kombo, admin, record.id, "reconnect"
+            engine, kombo, admin, record.id, "reconnect", OPTIONS
         )
     return (path, "DELETE"), lambda: lifecycle.disconnect(engine, kombo, admin, record.id)
 

@@ -144,5 +144,5 @@ async def prepare_behind_respx(engine, kombo: KomboClient, admin: SignedInUser, 
             connected_by_user_id=admin.user_id,
         )
     if step == "reconnect":
-        return lambda: lifecycle.start_repair(engine, kombo, admin, record.id, "reconnect")
+        return lambda: lifecycle.start_repair(engine, kombo, admin, record.id, "reconnect", OPTIONS)
     return lambda: lifecycle.disconnect(engine, kombo, admin, record.id)

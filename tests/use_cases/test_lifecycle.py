@@ -43,7 +43,7 @@ async def test_reconnect_repairs_an_invalid_integration_in_place(engine, kombo, 
         f"/control/integrations/{integration.kombo_integration_id}/state", json={"state": "INVALID"}
     )
 
-    started = await start_repair(engine, kombo, admin, integration.id, "reconnect")
+    started = await start_repair(engine, kombo, admin, integration.id, "reconnect", OPTIONS)
     token = complete_flow(control, started.link)
     repaired = await finish_connect(engine, kombo, admin, started.attempt_id, token)
 
@@ -60,7 +60,7 @@ async def test_finish_setup_completes_an_incomplete_setup(engine, kombo, control
     integration = await connected(engine, kombo, control, admin)
     control.post(
         f"/control/integrations/{integration.kombo_integration_id}/state",
-        json={"setup_status": "INCOMPLETE"},
+        json={"setup_status": "INCOMPLETE", "enable_field_mapping": True},
     )
     with Session(engine) as session:
         stored = session.get(Integration, integration.id)
@@ -68,7 +68,7 @@ async def test_finish_setup_completes_an_incomplete_setup(engine, kombo, control
         session.add(stored)
         session.commit()
 
-    started = await start_repair(engine, kombo, admin, integration.id, "setup")
+    started = await start_repair(engine, kombo, admin, integration.id, "setup", OPTIONS)
     finished = await finish_connect(
         engine, kombo, admin, started.attempt_id, complete_flow(control, started.link)
     )
@@ -82,9 +82,9 @@ async def test_finish_setup_is_refused_when_there_is_nothing_to_finish(
     integration = await connected(engine, kombo, control, people.acme_admin)
 
     with pytest.raises(Problem) as refused:
-        await start_repair(engine, kombo, people.acme_admin, integration.id, "setup")
+        await start_repair(engine, kombo, people.acme_admin, integration.id, "setup", OPTIONS)
 
-    assert refused.value.message == "This integration has no setup left to finish."
+    assert refused.value.message == "This integration has no setup steps to finish or change."
 
 
 async def test_disable_and_enable_follow_kombo(engine, kombo, control, people):
@@ -157,7 +157,7 @@ async def test_members_and_other_organisations_are_refused_and_recorded(
     for outsider in (people.acme_member, people.globex_admin):
         with pytest.raises(Problem):
             if action in ("reconnect", "setup"):
-                await start_repair(engine, kombo, outsider, integration.id, action)
+                await start_repair(engine, kombo, outsider, integration.id, action, OPTIONS)
             elif action == "disconnect":
                 await disconnect(engine, kombo, outsider, integration.id)
             else:
@@ -194,7 +194,7 @@ async def test_a_kombo_error_on_reconnect_or_disable_is_a_short_message_and_reco
         ) as failing:
             with pytest.raises(Problem) as failed:
                 if action == "reconnect":
-                    await start_repair(engine, failing, admin, integration.id, "reconnect")
+                    await start_repair(engine, failing, admin, integration.id, "reconnect", OPTIONS)
                 else:
                     await set_enabled(engine, failing, admin, integration.id, False)
 
@@ -224,7 +224,7 @@ async def test_a_successful_reconnect_clears_an_earlier_failure_notice(
         session.commit()
         assert "HRIS" in latest_flow_failures(session, admin.organisation_id)
 
-    started = await start_repair(engine, kombo, admin, integration.id, "reconnect")
+    started = await start_repair(engine, kombo, admin, integration.id, "reconnect", OPTIONS)
     await finish_connect(
         engine, kombo, admin, started.attempt_id, complete_flow(control, started.link)
     )

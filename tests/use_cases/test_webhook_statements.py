@@ -156,3 +156,57 @@ async def test_writers_in_many_threads_all_commit(engine, acme):
     assert failures == []
     with Session(engine) as session:
         assert len(session.exec(select(WebhookEvent)).all()) == 1 + 80
+
+
+def issue_raised() -> dict:
+    return {
+        "change": "raised",
+        "issue": {
+            "id": "iss_1",
+            "type": "integration.authentication_failed",
+            "title": "Personio rejects the API token",
+            "status": "OPEN",
+            "markdown_message": "Create a new token.",
+            "first_observed_at": "2030-01-01T00:00:00Z",
+            "resolved_at": None,
+        },
+        "integration": {"id": INTEGRATION, "tool": "personio", "category": "HRIS"},
+    }
+
+
+async def test_an_issue_takes_one_lock_and_bumps_the_version_last(engine, acme):
+    before = version(engine, acme)
+    with statements(engine) as sent:
+        result = await receive_event(
+            engine, event("evt_issue", "issue-status-changed", issue_raised())
+        )
+
+    assert result.outcome is Outcome.APPLIED
+    locks = [statement for statement in sent if "pg_advisory_xact_lock" in statement]
+    assert len(locks) == (1 if engine.dialect.name == "postgresql" else 0)
+    # The lock, the record, the issue (none yet), its insert, the inbox, the version.
+    assert len(sent) <= 6
+    assert "organisation" in sent[-1].lower() and sent[-1].split()[0].upper() == "UPDATE"
+    assert version(engine, acme) == before + 1
+
+
+async def test_a_flagged_issue_writes_only_the_inbox(engine, acme):
+    data = issue_raised()
+    data["issue"]["status"] = "SNOOZED"
+    before = version(engine, acme)
+    with statements(engine) as sent:
+        result = await receive_event(engine, event("evt_issue", "issue-status-changed", data))
+
+    assert result.outcome is Outcome.FLAGGED
+    writes = [s.split()[0].upper() for s in sent if s.split()[0].upper() in ("INSERT", "UPDATE")]
+    assert writes == ["INSERT"]
+    assert version(engine, acme) == before
+
+
+async def test_a_sync_that_succeeded_reads_the_record_and_notes_the_activity(engine, acme):
+    data = {**data_changed(), "sync_state": "SUCCEEDED", "end_user": {"origin_id": acme}}
+    with statements(engine) as sent:
+        result = await receive_event(engine, event("evt_sync", "sync-finished", data))
+
+    assert result.outcome is Outcome.APPLIED
+    assert [statement.split()[0].upper() for statement in sent] == ["SELECT", "UPDATE", "INSERT"]
