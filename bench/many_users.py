@@ -130,7 +130,9 @@ class PageEvents:
 
         connect, connect_argument = handler("connect")
         succeeded, succeeded_argument = handler("connect_succeeded")
-        tick = found(r"jsx\(Ticker,\{.*?interval:(\d+)", page, "Ticker interval")
+        # Builds before changes were pushed polled with a Ticker; today's has none.
+        ticker = re.search(r"jsx\(Ticker,\{.*?interval:(\d+)", page)
+        tick = ticker.group(1) if ticker else "0"
         return cls(
             hydrate=found(r"ReflexEvent\('([\w.]+\.hydrate_and_load)'", context, "hydrate"),
             hashes=json.loads(found(r"initialStateHashes = (\[[^\]]*\])", context, "hashes")),
@@ -279,8 +281,8 @@ async def simulate_user(
 
 
 async def tick(socket: ReflexSocket, events: PageEvents, run: UserRun) -> None:
-    """The page's Ticker: the refresh event every interval while the page is open."""
-    while not socket.closed:
+    """The page's Ticker, in a build that has one: the refresh event every interval."""
+    while events.tick_seconds > 0 and not socket.closed:
         await asyncio.sleep(events.tick_seconds)
         try:
             await socket.emit_event(event(events.refresh, {}))
@@ -551,7 +553,8 @@ def sqlite_result(users: int, spread: float, measured: Measured) -> ScenarioResu
         f"during the paced load {paced.peak_rss_bytes / MIB:.0f} MB.",
         f"Event names read from the build: {short['connect']}({events.connect_argument}), "
         f"{short['succeeded']}({events.succeeded_argument}), {short['refresh']}() every "
-        f"{events.tick_seconds:g} s (the page's Ticker), {short['hydrate']} in the socket.io "
+        f"{events.tick_seconds:g} s (the page's Ticker; 0: none, changes are pushed), "
+        f"{short['hydrate']} in the socket.io "
         "CONNECT packet with the build's initialStateHashes; deltas for the page come under "
         f"`{short['state']}`.",
         f"Pages stay open, ticking, until the last user is done: {ticks} refresh events "

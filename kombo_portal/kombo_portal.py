@@ -15,6 +15,7 @@ from kombo_portal.pages.sign_in import SIGN_IN_TITLE_KEY, sign_in_page
 from kombo_portal.paths import INTEGRATIONS_PATH, SIGN_IN_PATH
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
+from kombo_portal.state.live import serve_live_pages
 
 configure_portal_logging()
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
@@ -44,6 +45,8 @@ app = rx.App(
 # Again in the serving process: granian's workers reconfigure logging after import.
 app.register_lifespan_task(configure_portal_logging)
 app.register_lifespan_task(backend.lifespan)
+# Changes reach open pages by push, whichever worker or instance made them.
+app.register_lifespan_task(serve_live_pages(app, IntegrationsState))
 app.add_page(
     integrations_page,
     route=INTEGRATIONS_PATH,

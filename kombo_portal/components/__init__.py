@@ -3,17 +3,17 @@
 from kombo_portal.components.document_language import DocumentLanguage, document_language
 from kombo_portal.components.kombo_connect import KomboConnect, kombo_connect
 from kombo_portal.components.page_exit import PageExit, page_exit
+from kombo_portal.components.page_watch import PageWatch, page_watch
 from kombo_portal.components.return_focus import return_focus_to
-from kombo_portal.components.ticker import Ticker, ticker
 
 __all__ = [
     "DocumentLanguage",
     "KomboConnect",
     "PageExit",
-    "Ticker",
+    "PageWatch",
     "document_language",
     "kombo_connect",
     "page_exit",
+    "page_watch",
     "return_focus_to",
-    "ticker",
 ]

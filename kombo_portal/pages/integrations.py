@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kombo_portal.components import kombo_connect, ticker
+from kombo_portal.components import kombo_connect, page_watch
 from kombo_portal.config import get_settings
 from kombo_portal.pages.activity_log import activity_log, kombo_log_link
 from kombo_portal.pages.cards import integration_card
@@ -18,8 +18,6 @@ from kombo_portal.state.integrations import IntegrationsState
 
 # The page's title: its heading, and (with the product's name) its browser tab's.
 INTEGRATIONS_TITLE_KEY = "page.title"
-# How often an open page checks for changes made elsewhere (webhooks, other admins).
-REFRESH_MILLISECONDS = 1500
 
 
 def sandbox_notice() -> rx.Component:
@@ -129,7 +127,7 @@ def integrations_page() -> rx.Component:
                 width="100%",
             ),
             invite_dialog(),
-            ticker(interval=REFRESH_MILLISECONDS, on_tick=IntegrationsState.refresh),
+            page_watch(stale=IntegrationsState.stale, on_return=IntegrationsState.refresh),
             page_chrome(INTEGRATIONS_TITLE_KEY),
             kombo_connect(
                 link=IntegrationsState.connect_link,

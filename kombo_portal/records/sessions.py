@@ -31,9 +31,6 @@ class SignedInUser:
     language: str | None  # None: the user never chose one (pages follow the browser)
     organisation_id: str
     organisation_name: str
-    # The organisation's version when the session was read (records.versions
-    # bumps it on every change): an open page's cheap "anything new?" check.
-    organisation_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -97,7 +94,6 @@ def resolve_session(
         language=user.language,
         organisation_id=organisation.id,
         organisation_name=organisation.name,
-        organisation_version=organisation.version,
     )
 
 

@@ -1,13 +1,30 @@
 """The organisation's version: a number bumped with every change to its integrations,
 invitations or Kombo's news, so an open page notices a change made by any worker
-with one cheap read."""
+with one cheap read. Once such a change is committed, whoever listens is told which
+organisations changed (state.live pushes it to their open pages)."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
 
 from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+# Called after each commit that changed organisations, in the committing thread
+# (often a database thread): a listener hands the news to its own loop and returns.
+ChangeListener = Callable[[frozenset[str]], None]
+_listeners: list[ChangeListener] = []
+
+
+def listen_for_changes(listener: ChangeListener) -> Callable[[], None]:
+    """Tell `listener` of every committed change; returns what stops it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
 
 
 def organisation_version(session: Session, organisation_id: str) -> int:
@@ -35,10 +52,25 @@ def _bump_versions_at_commit(session: Session) -> None:
             .where(Organisation.id == organisation_id)
             .values(version=Organisation.version + 1)
         )
+    if changed:
+        session.info["bumped_organisations"] = frozenset(changed)
 
 
 @event.listens_for(Session, "after_commit")
+def _announce_committed_changes(session: Session) -> None:
+    changed = session.info.pop("bumped_organisations", None)
+    if not changed:
+        return
+    for listener in list(_listeners):
+        try:
+            listener(changed)
+        except Exception:
+            # The change is committed whatever a listener does: log, never undo.
+            logger.exception("A listener failed to take the news of a change")
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget_transaction_notes(session: Session) -> None:
-    # Bumped at commit, and a rolled-back change changed nothing.
+    # A rolled-back change changed nothing: nobody is told of it.
     session.info.pop("changed_organisations", None)
+    session.info.pop("bumped_organisations", None)

@@ -1,14 +1,16 @@
 """Signing in and out, and who is signed in.
 
 The browser keeps a random session token in an HttpOnly cookie (set by the
-`/auth/session` route, see api.auth), which scripts cannot read. Every event
-re-checks it against the database, so a session ended elsewhere (sign-out in
-another tab, expiry, a deleted user) stops working at the next click.
+`/auth/session` route, see api.auth), which scripts cannot read. Events check it
+against the database, trusting a check for SESSION_RECHECK_SECONDS, so a session
+ended elsewhere (sign-out in another tab, expiry, a deleted user, a new role) stops
+working within that time.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote, urlsplit
@@ -40,6 +42,15 @@ from kombo_portal.use_cases import sessions
 
 MAX_PASSWORD_LENGTH = 1024
 LANGUAGE_COOKIE = "kombo_portal_language"
+# How long a checked session is trusted without asking the database again: a burst
+# of events (or of pushed changes) costs one check, and a sign-out everywhere, a
+# role change or a removed user still takes effect within it.
+SESSION_RECHECK_SECONDS = 5.0
+
+
+def _now() -> float:
+    """Wall-clock seconds: with Redis, a tab's next event may run in another process."""
+    return time.time()
 
 
 def _safe_next(path: str | None) -> str:
@@ -76,6 +87,10 @@ class AuthState(rx.State):
     exit_url: rx.Field[str] = rx.field("")
     exit_cookie: rx.Field[str] = rx.field("")
     exit_order: rx.Field[str] = rx.field("")
+    # The last session check (backend only): whose token, who, and when.
+    _checked_token: str = ""
+    _checked_user: SignedInUser | None = None
+    _checked_at: float = 0.0
 
     def _session_token(self) -> str:
         # The cookie as the browser sent it when this tab's connection opened.
@@ -89,10 +104,14 @@ class AuthState(rx.State):
 
     async def _signed_in_user(self) -> SignedInUser | None:
         """Who this tab's session cookie belongs to; None (and nothing shown) if nobody."""
-        backend = current_backend()
-        user = await sessions.signed_in_user(
-            backend.engine, backend.settings.security.secret_key, self._session_token()
-        )
+        token = self._session_token()
+        user = self._checked_user if token and token == self._checked_token else None
+        if user is None or not 0 <= _now() - self._checked_at < SESSION_RECHECK_SECONDS:
+            backend = current_backend()
+            user = await sessions.signed_in_user(
+                backend.engine, backend.settings.security.secret_key, token
+            )
+            self._remember_check(token, user)
         if user is None:
             self.user_name = self.organisation_name = ""
             self.is_admin = False
@@ -104,6 +123,10 @@ class AuthState(rx.State):
             # Never chose one: what this browser chose or asks for, here and at Kombo.
             user = replace(user, language=self._browser_language())
         return user
+
+    def _remember_check(self, token: str, user: SignedInUser | None) -> None:
+        self._checked_token, self._checked_user = (token, user) if user else ("", None)
+        self._checked_at = _now()
 
     def _browser_language(self) -> str:
         """This browser's choice on the sign-in page; else what it asks for."""
@@ -215,6 +238,7 @@ class AuthState(rx.State):
     async def _forget_the_page(self) -> None:
         """Nothing of the previous user's pages stays in this tab's state: every page's
         state (each extends this one) goes back to its defaults."""
+        self._remember_check("", None)
         for page_state in _descendants(AuthState):
             (await self.get_state(page_state)).reset()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kombo_portal.db.models import FlowFailure, Integration, IntegrationIssue, as_utc
-from kombo_portal.i18n import category_name, format_date, translate
+from kombo_portal.i18n import category_name, format_date, text_in, translate
 from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.records.card_states import (
     CardAction,
@@ -24,6 +24,8 @@ from kombo_portal.records.card_states import (
     shown_state,
 )
 from kombo_portal.records.integrations import tool_display_name
+from kombo_portal.use_cases.connect import ConnectOptions
+from kombo_portal.use_cases.page_data import PageData
 
 CATEGORIES = {category.value for category in IntegrationCategory}
 
@@ -142,6 +144,42 @@ class CardView:
     log_url: str  # Kombo's log of a failure (admins only)
     disconnect_title: str
     disconnect_description: str
+
+
+def page_card_facts(
+    page: PageData, categories: Sequence[str], options: ConnectOptions
+) -> list[CardFacts]:
+    """Each offered category's card, from one read of the page."""
+    seen, removed = page.overview, page.removed
+    by_category = {integration.category: integration for integration in seen.integrations}
+    return [
+        card_facts(
+            category,
+            by_category.get(category),
+            seen.people,
+            seen.failures.get(category),
+            removed.get(category),
+            has_setup_steps=options.has_setup_steps(category),
+            # Shown while the deployment asks Kombo for static IPs.
+            static_ips=seen.static_ips.get(category, ()) if options.enable_static_ips else (),
+            open_issues=seen.issues,
+        )
+        for category in categories
+    ]
+
+
+def category_of(cards: Sequence[CardView], integration_id: str) -> str:
+    """The category of the card showing `integration_id` ("" if none does)."""
+    return next((card.category for card in cards if card.integration_id == integration_id), "")
+
+
+def broken_names(facts: Sequence[CardFacts], language: str) -> str:
+    """The integrations that need reconnection, for the banner above the cards."""
+    return ", ".join(
+        f"{card.tool_label} ({text_in(language, category_name(card.category))})"
+        for card in facts
+        if card.state is CardState.NEEDS_RECONNECTION
+    )
 
 
 def card_facts(

@@ -11,15 +11,22 @@ import reflex as rx
 
 from kombo_portal.backend import current_backend
 from kombo_portal.db.models import Integration, utc_now
-from kombo_portal.i18n import category_name, text_in
+from kombo_portal.i18n import category_name
 from kombo_portal.problems import Problem
 from kombo_portal.records.attempts import MAX_DETAIL_LENGTH
-from kombo_portal.records.card_states import CardState
 from kombo_portal.records.sessions import SignedInUser
 from kombo_portal.state import inputs
 from kombo_portal.state.auth import AuthState
-from kombo_portal.state.cards import CardFacts, CardView, card_facts, card_view
+from kombo_portal.state.cards import (
+    CardFacts,
+    CardView,
+    broken_names,
+    card_view,
+    category_of,
+    page_card_facts,
+)
 from kombo_portal.state.guard import signed_in
+from kombo_portal.state.live import register_tab
 from kombo_portal.state.rows import activity_rows, invitation_rows
 from kombo_portal.use_cases import invitations, lifecycle
 from kombo_portal.use_cases.accounts import choose_language
@@ -64,6 +71,9 @@ class IntegrationsState(AuthState):
     # Backend only: never sent to the browser.
     _attempt_id: str = ""
     _version: int = -1  # the organisation's version the cards show
+    _organisation_id: str = ""  # whose cards this tab shows ("": none yet)
+    # A change was pushed to a tab whose state Reflex had let expire: the page loads again.
+    stale: rx.Field[bool] = rx.field(False)
     _facts: list[CardFacts] = []  # noqa: RUF012 (per card: see state.cards)
     _flow_category: str = ""  # the card a Connect flow is opening or open for
     _flow_opened_at: datetime | None = None
@@ -71,29 +81,13 @@ class IntegrationsState(AuthState):
     async def _load_cards(self, organisation_id: str) -> None:
         backend = current_backend()
         page = await read_page(backend.engine, organisation_id, self.activity_page_number)
-        self._version = page.version
-        seen, removed, links = page.overview, page.removed, page.invitations
-        options = backend.connect_options
-        by_category = {integration.category: integration for integration in seen.integrations}
-        self._facts = [
-            card_facts(
-                category.value,
-                by_category.get(category.value),
-                seen.people,
-                seen.failures.get(category.value),
-                removed.get(category.value),
-                has_setup_steps=options.has_setup_steps(category.value),
-                # Shown while the deployment asks Kombo for static IPs.
-                static_ips=seen.static_ips.get(category.value, ())
-                if options.enable_static_ips
-                else (),
-                open_issues=seen.issues,
-            )
-            for category in backend.settings.connect.categories
-        ]
+        self._version, self._organisation_id = page.version, organisation_id
+        categories = [category.value for category in backend.settings.connect.categories]
+        self._facts = page_card_facts(page, categories, backend.connect_options)
         self._show_cards()
         self._show_activity(page.activity)
-        self.invitations = invitation_rows(links, self.language)
+        self.invitations = invitation_rows(page.invitations, self.language)
+        await register_tab(organisation_id, self.router.session.client_token)
 
     def _show_cards(self) -> None:
         """Draw the cards from their facts, in the page's language."""
@@ -107,16 +101,10 @@ class IntegrationsState(AuthState):
             )
             for facts in self._facts
         ]
-        broken = ", ".join(
-            f"{facts.tool_label} ({text_in(self.language, category_name(facts.category))})"
-            for facts in self._facts
-            if facts.state is CardState.NEEDS_RECONNECTION
-        )
+        broken = broken_names(self._facts, self.language)
         # Members have no Reconnect button: their banner says who can.
-        banner = "banner.needs_reconnection"
-        if not self.is_admin:
-            banner = "banner.needs_reconnection_member"
-        self.broken = self._t(banner, names=broken) if broken else ""
+        member = "" if self.is_admin else "banner.needs_reconnection_member"
+        self.broken = self._t(member or "banner.needs_reconnection", names=broken) if broken else ""
 
     def _set_busy(self, category: str = "", *, flow: bool = False) -> None:
         """The page is busy with `category` (unknown: ""); a Connect flow being opened
@@ -151,12 +139,6 @@ class IntegrationsState(AuthState):
     def _clear_messages(self) -> None:
         self.notice = self.error = self.error_log_url = ""
 
-    def _category_of(self, integration_id: str) -> str:
-        return next(
-            (card.category for card in self.cards if card.integration_id == integration_id),
-            "",
-        )
-
     # -- the page ----------------------------------------------------------------
 
     @rx.event
@@ -167,24 +149,43 @@ class IntegrationsState(AuthState):
                 current_backend().engine, self._attempt_id, "cancelled", "page reloaded"
             )
         self.connect_link = self._attempt_id = ""
-        self._flow_category = ""
-        self.busy, self.busy_category = False, ""
+        self._flow_category = self._organisation_id = ""
+        self.busy, self.busy_category, self.stale = False, "", False
         self._clear_messages()
         return await self._show_page()
 
     @signed_in
     async def _show_page(self, user: SignedInUser):
-        self._use_preferred_language(user)
-        await self._load_cards(user.organisation_id)
+        """Loaded by the guard (_signed_in_user): the tab shows no cards yet."""
 
     @rx.event
     @signed_in
     async def refresh(self, user: SignedInUser):
-        """Called every few seconds by the page: reload the cards if anything changed,
-        whichever worker or instance changed it. Otherwise it costs one query: the
-        session's, which reads the organisation's version too."""
-        if user.organisation_version != self._version:
+        """Back into view, or told it is stale: changes are pushed (_take_pushed_change),
+        but not to a tab whose state expired while nobody looked."""
+        self.stale = False
+        await self._load_cards(user.organisation_id)
+
+    async def _take_pushed_change(self, organisation_id: str) -> bool:
+        """A change committed for `organisation_id` (state.live); False: not shown here."""
+        if not self._organisation_id:
+            # Reflex made this state afresh (the tab's had expired): the page asks again.
+            self.stale = True
+            return False
+        user = await self._signed_in_user()
+        if user is None or user.organisation_id != organisation_id:
+            return False
+        await self._load_cards(organisation_id)
+        return True
+
+    async def _signed_in_user(self) -> SignedInUser | None:
+        """Also where a tab with no cards (loaded, expired, or signed in anew) gets its
+        user's, so every handler acts on the cards the page shows."""
+        user = await super()._signed_in_user()
+        if user is not None and self._organisation_id != user.organisation_id:
+            self._use_preferred_language(user)
             await self._load_cards(user.organisation_id)
+        return user
 
     @rx.event
     @signed_in
@@ -196,6 +197,7 @@ class IntegrationsState(AuthState):
             self.error = self._t(inputs.BAD_REQUEST)
             return
         await choose_language(current_backend().engine, user.user_id, wanted)
+        self._remember_check("", None)  # the session's user now speaks `wanted`
         # Messages shown so far are in the old language: the switch starts afresh.
         self._clear_messages()
         self.chosen_language = wanted
@@ -303,7 +305,7 @@ class IntegrationsState(AuthState):
                 backend.connect_options,
             )
 
-        async for update in self._open_flow(self._category_of(integration_id), start):
+        async for update in self._open_flow(category_of(self.cards, integration_id), start):
             yield update
 
     async def _open_flow(
@@ -434,7 +436,7 @@ class IntegrationsState(AuthState):
         self, user: SignedInUser, integration_id: str, change: Change, notice: str
     ) -> AsyncIterator[object]:
         self._clear_messages()
-        self._set_busy(self._category_of(integration_id))
+        self._set_busy(category_of(self.cards, integration_id))
         yield None
         try:
             record = await change(user, str(integration_id))

@@ -228,3 +228,63 @@ def run_the_scenario(cluster: Cluster, page: Page, timeline: Timeline) -> None:
 
     assert len(integrations_of(cluster.database_url, account.organisation)) == 1
     assert webhook_events_about(cluster.database_url, kombo_id) >= 3
+
+
+def socket_frames(page: Page) -> dict[str, list[str]]:
+    """The Socket.IO events the page sends and receives ("42..." frames; engine.io's
+    pings and pongs left out), recorded from now on."""
+    frames: dict[str, list[str]] = {"sent": [], "received": []}
+
+    def watch(socket) -> None:
+        for direction in ("sent", "received"):
+            socket.on(
+                f"frame{direction}",
+                lambda payload, d=direction: (
+                    str(payload).startswith("42") and frames[d].append(str(payload))
+                ),
+            )
+
+    page.on("websocket", watch)
+    return frames
+
+
+def test_changes_are_pushed_to_every_page_of_the_organisation_on_either_instance(
+    cluster: Cluster, browser
+):
+    a, b = cluster.a, cluster.b
+    account, other = new_organisation(a), new_organisation(b)
+    pages = [browser.new_context().new_page() for _ in range(3)]
+    on_a, on_b, other_page = pages
+    frames = [socket_frames(page) for page in pages]
+    sign_in(on_a, a, account.email)
+    sign_in(on_b, b, account.email)
+    sign_in(other_page, b, other.email)
+    card_a, card_b = (page.locator('[data-category="HRIS"]') for page in (on_a, on_b))
+
+    # An admin's action on A's page shows on B's.
+    connect_through_the_flow(on_a, "HRIS", "Personio")
+    expect(card_a.get_by_text("Active", exact=True)).to_be_visible()
+    expect(card_b.get_by_text("Active", exact=True)).to_be_visible(timeout=1_000)
+
+    # A webhook taken by B shows on both.
+    [integration] = integrations_of(cluster.database_url, account.organisation)
+    seen_by_other = len(frames[2]["received"])
+    set_state_at_kombo(a, integration.kombo_integration_id, "INVALID")
+    wait_for_delivery(a, "integration-state-changed", "INVALID")
+    for card in (card_a, card_b):
+        expect(card.get_by_text("Needs reconnection")).to_be_visible(timeout=1_000)
+
+    # An admin's action on B's page shows on A's.
+    card_b.get_by_role("button", name="Disable").click()
+    expect(card_a.get_by_text("Disabled")).to_be_visible(timeout=1_000)
+
+    # Nothing of it reached the other organisation's page.
+    assert len(frames[2]["received"]) == seen_by_other
+    expect(other_page.get_by_text("Personio")).to_have_count(0)
+
+    # Idle pages send nothing at all.
+    sent_before = [len(f["sent"]) for f in frames]
+    time.sleep(30)
+    assert [len(f["sent"]) for f in frames] == sent_before
+    for page in pages:
+        page.context.close()

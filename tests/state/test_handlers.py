@@ -19,9 +19,12 @@ from tests.sandbox.conftest import complete_flow
 from tests.use_cases.conftest import People
 
 
-def page_state(engine, backend, email: str) -> IntegrationsState:
-    """The state of a browser tab signed in as `email`."""
+def page_state(engine, backend, email: str, *, language: str | None = None) -> IntegrationsState:
+    """The state of a browser tab signed in as `email` (who first chose `language`, if
+    given: the page speaks its user's language)."""
     with transaction(engine) as session:
+        if language is not None:
+            find_user(session, email).language = language
         token = start_session(
             session, find_user(session, email), backend.settings.security.secret_key
         )

@@ -44,7 +44,7 @@ def rows(engine, model) -> list:
 
 
 def admin_page(engine, backend):
-    return page_state(engine, backend, "admin@acme.test")
+    return page_state(engine, backend, "admin@acme.test", language="en")
 
 
 async def test_connect_with_a_category_the_page_never_sends_is_refused(engine, backend, people):

@@ -60,7 +60,7 @@ async def timed_run(handler, state, *args) -> float:
 async def test_a_slow_kombo_on_connect_is_a_message_in_time_and_the_next_click_works(
     engine, backend, control, people
 ):
-    state = page_state(engine, backend, "admin@acme.test")
+    state = page_state(engine, backend, "admin@acme.test", language="en")
     fault(control, path_prefix="/v1/connect/create-link", kind="latency", seconds=SLOW)
 
     waited = await timed_run(IntegrationsState.connect, state, "HRIS")
@@ -79,7 +79,7 @@ async def test_a_slow_kombo_on_connect_is_a_message_in_time_and_the_next_click_w
 async def test_kombo_failing_to_confirm_the_connection_frees_the_page(
     engine, backend, control, people
 ):
-    state = page_state(engine, backend, "admin@acme.test")
+    state = page_state(engine, backend, "admin@acme.test", language="en")
     await run(IntegrationsState.connect, state, "HRIS")
     token = complete_flow(control, state.connect_link, tool="personio")
     fault(control, path_prefix="/v1/connect/integration-by-token/", kind="500")
@@ -121,7 +121,7 @@ async def test_kombo_failing_an_action_on_a_card_leaves_the_card_as_it_was(
 ):
     with Session(engine) as session:
         [hris] = session.exec(select(Integration)).all()
-    state = page_state(engine, backend, "admin@acme.test")
+    state = page_state(engine, backend, "admin@acme.test", language="en")
     await run(IntegrationsState.load, state)
     fault(control, path_prefix=path, method=method, kind=kind, seconds=SLOW)
 

@@ -1,7 +1,7 @@
 """A session that ended (expired, its user deleted, signed out in another tab) stops
-working at the tab's next event: the tab is sent to sign-in and nothing changes,
-nothing is recorded. Guessing passwords on the sign-in page is throttled, with the
-same messages whether or not the email exists."""
+working once the tab's last check is SESSION_RECHECK_SECONDS old: the tab is sent to
+sign-in and nothing changes, nothing is recorded. Guessing passwords on the sign-in
+page is throttled, with the same messages whether or not the email exists."""
 
 import re
 from datetime import timedelta
@@ -19,7 +19,8 @@ from kombo_portal.i18n import translate
 from kombo_portal.records import accounts
 from kombo_portal.records.accounts import SIGN_IN_FAILURES_ALLOWED
 from kombo_portal.sandbox.models import SandboxActivationToken
-from kombo_portal.state.auth import AuthState
+from kombo_portal.state import auth
+from kombo_portal.state.auth import SESSION_RECHECK_SECONDS, AuthState
 from kombo_portal.state.integrations import IntegrationsState
 from tests.state import test_tenant_isolation as isolation
 from tests.state.test_auth_state import fresh_tab
@@ -32,6 +33,17 @@ SIGN_IN_REFUSED = translate("en", accounts.SIGN_IN_REFUSED)  # what an English p
 TESS = "tess@acme.test"
 # Acme's ids and its admin's tab with a flow open (fixtures).
 acme_hris, acme = isolation.acme_hris, isolation.acme
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Moves the session checks' clock on by `seconds`."""
+
+    def move(seconds: float) -> None:
+        now = auth._now()
+        monkeypatch.setattr(auth, "_now", lambda: now + seconds)
+
+    return move
 
 
 @pytest.fixture
@@ -98,9 +110,10 @@ def events_with_acmes_ids(acme: Acme) -> list[tuple[str, tuple]]:
     ids=["expired", "user deleted", "signed out in another tab"],
 )
 async def test_after_the_session_ends_every_event_sends_to_sign_in_and_changes_nothing(
-    engine, backend, acme, tess, end_session
+    engine, backend, acme, tess, end_session, later
 ):
     end_session(engine, tess)
+    later(SESSION_RECHECK_SECONDS)
     before = snapshot(engine, leave_out=set())
 
     for event, args in events_with_acmes_ids(acme):
@@ -112,9 +125,10 @@ async def test_after_the_session_ends_every_event_sends_to_sign_in_and_changes_n
     assert snapshot(engine, leave_out=set()) == before, "nothing changed, nothing recorded"
 
 
-async def test_a_token_arriving_after_sign_out_is_not_exchanged(engine, backend, acme):
+async def test_a_token_arriving_after_sign_out_is_not_exchanged(engine, backend, acme, later):
     # Acme's admin signed out in another tab while the flow was open.
     sign_out_in_another_tab(engine, acme.tab)
+    later(SESSION_RECHECK_SECONDS)
 
     result = await run(IntegrationsState.connect_succeeded, acme.tab, acme.token)
 
@@ -129,6 +143,38 @@ async def test_a_token_arriving_after_sign_out_is_not_exchanged(engine, backend,
         if (attempt.category, attempt.action) == ("ATS", "connect")
     ]
     assert (flow.outcome, flow.detail) == ("failed", "signed out")
+
+
+async def test_a_checked_session_is_trusted_for_a_few_seconds_then_checked_again(
+    engine, backend, tess, later
+):
+    sign_out_in_another_tab(engine, tess)
+
+    # Within the window the last check stands: a burst of events costs no query.
+    await run(IntegrationsState.show_activity_page, tess, 0)
+    assert tess.user_name == "Tess"
+    later(SESSION_RECHECK_SECONDS - 0.5)
+    assert "/sign-in" not in str(await run(IntegrationsState.show_activity_page, tess, 0))
+
+    later(SESSION_RECHECK_SECONDS)
+    assert "/sign-in" in str(await run(IntegrationsState.show_activity_page, tess, 0))
+    assert tess.user_name == ""
+
+
+async def test_a_role_taken_away_takes_effect_within_the_window(engine, backend, acme, tess, later):
+    with transaction(engine) as session:
+        session.exec(update(User).where(User.email == TESS).values(role="member"))
+    later(SESSION_RECHECK_SECONDS)
+    before = rows(engine, Integration)
+
+    await run(IntegrationsState.disconnect, tess, acme.integration_id)
+
+    assert tess.is_admin is False
+    assert tess.error == "Only admins can change integrations."
+    assert rows(engine, Integration) == before, "a member disconnects nothing"
+    assert [a.outcome for a in rows(engine, ConnectAttempt) if a.action == "disconnect"] == [
+        "refused"
+    ]
 
 
 def without_numbers(message: str) -> str:

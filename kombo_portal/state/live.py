@@ -1,0 +1,178 @@
+"""Changes pushed to open pages, whichever door they came in by.
+
+A page registers its tab (Reflex's client token) under its organisation when it
+shows that organisation's cards. After a commit that changed organisations
+(records.versions), each open tab of those organisations has its state changed
+with `app.modify_state`: the page reads its cards again and Reflex sends the
+difference to the browser, relayed through Redis to whichever worker or instance
+holds the tab's socket. Nothing polls.
+
+Why a registry of tabs rather than `rx.SharedState`: each tab shows the cards in its
+reader's language and role, so a shared value would still make every tab ask for
+its own cards (a second round trip); and a shared state's links live in the tab's
+own state, silently lost once that expires. Here a push goes straight to each tab,
+and a tab whose state has expired is told to load its page again.
+
+The registry is a Redis hash per organisation when Reflex has Redis (several
+workers or instances), else a dict in this process (one worker). Tabs whose socket
+has closed are dropped at the next push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Protocol, cast
+
+from redis.asyncio import Redis
+from reflex.app import App
+from reflex.istate.manager.token import BaseStateToken
+from reflex.state import BaseState
+from reflex.utils import prerequisites
+
+from kombo_portal.records.versions import listen_for_changes
+
+logger = logging.getLogger(__name__)
+
+REDIS_KEY = "kombo_portal:tabs:{organisation_id}"
+# A registration outlives any state Reflex keeps for a tab (an hour by default).
+REGISTRATION_SECONDS = 24 * 3600
+
+
+class TabRegistry(Protocol):
+    async def add(self, organisation_id: str, token: str) -> None: ...
+
+    async def tokens(self, organisation_id: str) -> list[str]: ...
+
+    async def remove(self, organisation_id: str, tokens: Iterable[str]) -> None: ...
+
+
+class LocalTabs:
+    """One worker's tabs (no Redis: Reflex runs one worker then)."""
+
+    def __init__(self) -> None:
+        self._tabs: dict[str, set[str]] = {}
+
+    async def add(self, organisation_id: str, token: str) -> None:
+        self._tabs.setdefault(organisation_id, set()).add(token)
+
+    async def tokens(self, organisation_id: str) -> list[str]:
+        return sorted(self._tabs.get(organisation_id, ()))
+
+    async def remove(self, organisation_id: str, tokens: Iterable[str]) -> None:
+        tabs = self._tabs.get(organisation_id, set())
+        tabs.difference_update(tokens)
+        if not tabs:
+            self._tabs.pop(organisation_id, None)
+
+
+class RedisTabs:
+    """Every instance's tabs, in the Redis that Reflex's state lives in."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def add(self, organisation_id: str, token: str) -> None:
+        key = REDIS_KEY.format(organisation_id=organisation_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, token, str(int(time.time())))
+            pipe.expire(key, REGISTRATION_SECONDS)
+            await pipe.execute()
+
+    async def tokens(self, organisation_id: str) -> list[str]:
+        # redis-py's commands are typed for its sync and async clients at once.
+        key = REDIS_KEY.format(organisation_id=organisation_id)
+        found = await cast(Awaitable[list[bytes]], self._redis.hkeys(key))
+        return sorted(token.decode() if isinstance(token, bytes) else token for token in found)
+
+    async def remove(self, organisation_id: str, tokens: Iterable[str]) -> None:
+        gone = list(tokens)
+        if gone:
+            key = REDIS_KEY.format(organisation_id=organisation_id)
+            await cast(Awaitable[int], self._redis.hdel(key, *gone))
+
+
+class LivePage(Protocol):
+    async def _take_pushed_change(self, organisation_id: str) -> bool:
+        """Show the change; False when the tab no longer shows the organisation."""
+        ...
+
+
+class LivePages:
+    """Pushes each committed change to the open tabs of its organisations."""
+
+    def __init__(self, app: App, page: type[BaseState]) -> None:
+        self._app = app
+        self._page = page  # a state class with LivePage's method
+        redis = prerequisites.get_redis()
+        self.tabs: TabRegistry = RedisTabs(redis) if redis is not None else LocalTabs()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pushing: set[asyncio.Task[None]] = set()
+
+    def start(self) -> Callable[[], None]:
+        """Listen from the running loop; returns what stops it."""
+        self._loop = asyncio.get_running_loop()
+        return listen_for_changes(self._on_commit)
+
+    def _on_commit(self, organisation_ids: frozenset[str]) -> None:
+        # Called in the committing thread, often a database thread: hand over and return.
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._schedule, organisation_ids)
+
+    def _schedule(self, organisation_ids: frozenset[str]) -> None:
+        task = asyncio.create_task(self.push(organisation_ids))
+        self._pushing.add(task)
+        task.add_done_callback(self._pushing.discard)
+
+    async def push(self, organisation_ids: Iterable[str]) -> None:
+        for organisation_id in organisation_ids:
+            tokens = await self.tabs.tokens(organisation_id)
+            kept = await asyncio.gather(*(self._push_to(organisation_id, t) for t in tokens))
+            gone = [token for token, shown in zip(tokens, kept, strict=True) if not shown]
+            await self.tabs.remove(organisation_id, gone)
+
+    async def _push_to(self, organisation_id: str, token: str) -> bool:
+        namespace = self._app.event_namespace
+        if namespace is None:
+            return True
+        try:
+            # Reflex's own shared states ask the same of its token manager.
+            if not await namespace._token_manager.is_token_connected(token):
+                return False
+            async with self._app.modify_state(BaseStateToken(ident=token, cls=self._page)) as root:
+                page = cast(LivePage, await root.get_state(self._page))
+                return await page._take_pushed_change(organisation_id)
+        except Exception:
+            # One tab's failure must not keep the change from the others.
+            logger.exception("Could not push a change to an open page")
+            return True
+
+
+_live: LivePages | None = None
+
+
+def serve_live_pages(app: App, page: type[BaseState]):
+    """A lifespan task for `app`: push changes to `page`'s open tabs while it runs."""
+
+    async def serving() -> AsyncIterator[None]:
+        global _live
+        live = LivePages(app, page)
+        stop = live.start()
+        _live = live
+        try:
+            yield
+        finally:
+            stop()
+            _live = None
+
+    return contextlib.asynccontextmanager(serving)
+
+
+async def register_tab(organisation_id: str, token: str) -> None:
+    """The tab `token` shows `organisation_id`'s page: push its changes there."""
+    if _live is not None and token:
+        await _live.tabs.add(organisation_id, token)
