@@ -35,18 +35,30 @@ export function KomboConnect({
     const frame = parent.lastElementChild !== lastBefore ? parent.lastElementChild : null;
     if (frame) {
       if (frameTitle) frame.title = frameTitle;
-      if (!host) releasePage.current = makeOthersInert(frame);
-      frame.focus();
+      const undoInert = host ? null : makeOthersInert(frame);
+      const keepFocusInFlow = () => {
+        if (!frame.isConnected) return;
+        // The frame can stay the page's active element while its own document has
+        // lost the focus to the page: then its window is what must get it back.
+        if (document.activeElement !== frame) frame.focus();
+        else frame.contentWindow?.focus();
+      };
+      keepFocusInFlow();
       // Again once the flow's page is in: focus given to the frame while it was still
       // loading does not always reach the page that loads into it (a keyboard user
       // was then left with nothing focused inside the flow).
-      frame.addEventListener(
-        "load",
-        () => {
-          if (document.activeElement !== frame) frame.focus();
-        },
-        { once: true },
-      );
+      frame.addEventListener("load", keepFocusInFlow, { once: true });
+      // The page behind is inert, but a script can still focus it (or its window):
+      // the focus goes back into the flow, as a modal dialog keeps it.
+      // (After the focus event: focus moved while it is dispatched does not hold.)
+      const focusLeft = () => setTimeout(keepFocusInFlow);
+      window.addEventListener("focus", focusLeft);
+      document.addEventListener("focusin", focusLeft);
+      releasePage.current = () => {
+        window.removeEventListener("focus", focusLeft);
+        document.removeEventListener("focusin", focusLeft);
+        undoInert?.();
+      };
     }
     const closed = () => {
       releasePage.current?.();

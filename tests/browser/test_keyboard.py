@@ -99,6 +99,10 @@ def test_connecting_an_hris_with_the_keyboard_alone(running_app, page: Page):
     expect(flow.locator("button[name=tool]").first).to_be_focused()
     assert page.evaluate("document.activeElement.tagName") == "IFRAME"
     assert page.evaluate("document.querySelector('main').closest('[inert]') !== null")
+    # A script giving the page behind the focus does not take it out of the flow.
+    page.evaluate("window.focus()")
+    expect(flow.locator("body")).to_be_attached()
+    assert page.frames[1].evaluate("document.hasFocus()")
 
     tab_in_flow_to(page, flow, "BambooHR")
     page.keyboard.press("Enter")
