@@ -26,7 +26,7 @@ from kombo_portal.state.cards import (
     page_card_facts,
 )
 from kombo_portal.state.guard import signed_in
-from kombo_portal.state.live import register_tab
+from kombo_portal.state.live import PushRound, register_tab
 from kombo_portal.state.rows import activity_rows, invitation_rows
 from kombo_portal.use_cases import invitations, lifecycle
 from kombo_portal.use_cases.accounts import choose_language
@@ -78,9 +78,9 @@ class IntegrationsState(AuthState):
     _flow_category: str = ""  # the card a Connect flow is opening or open for
     _flow_opened_at: datetime | None = None
 
-    async def _load_cards(self, organisation_id: str) -> None:
-        backend = current_backend()
-        page = await read_page(backend.engine, organisation_id, self.activity_page_number)
+    async def _load_cards(self, organisation_id: str, push_round: PushRound | None = None) -> None:
+        backend, read = current_backend(), push_round.read_page if push_round else read_page
+        page = await read(backend.engine, organisation_id, self.activity_page_number)
         self._version, self._organisation_id = page.version, organisation_id
         categories = [category.value for category in backend.settings.connect.categories]
         self._facts = page_card_facts(page, categories, backend.connect_options)
@@ -166,7 +166,7 @@ class IntegrationsState(AuthState):
         self.stale = False
         await self._load_cards(user.organisation_id)
 
-    async def _take_pushed_change(self, organisation_id: str) -> bool:
+    async def _take_pushed_change(self, organisation_id: str, push_round: PushRound) -> bool:
         """A change committed for `organisation_id` (state.live); False: not shown here."""
         if not self._organisation_id:
             # Reflex made this state afresh (the tab's had expired): the page asks again.
@@ -175,7 +175,7 @@ class IntegrationsState(AuthState):
         user = await self._signed_in_user()
         if user is None or user.organisation_id != organisation_id:
             return False
-        await self._load_cards(organisation_id)
+        await self._load_cards(organisation_id, push_round)
         return True
 
     async def _signed_in_user(self) -> SignedInUser | None:

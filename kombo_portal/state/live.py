@@ -32,8 +32,10 @@ from reflex.app import App
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import BaseState
 from reflex.utils import prerequisites
+from sqlalchemy import Engine
 
 from kombo_portal.records.versions import listen_for_changes
+from kombo_portal.use_cases.page_data import PageData, read_page
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +97,24 @@ class RedisTabs:
             await cast(Awaitable[int], self._redis.hdel(key, *gone))
 
 
+class PushRound:
+    """One change pushed to the tabs of an organisation: they share one read of each
+    page they show (16 tabs read the database once, not 16 times, and so the last of
+    them is not served behind the first 15's reads)."""
+
+    def __init__(self) -> None:
+        self._pages: dict[tuple[str, int], asyncio.Task[PageData]] = {}
+
+    async def read_page(self, engine: Engine, organisation_id: str, number: int) -> PageData:
+        key = (organisation_id, number)
+        if key not in self._pages:
+            self._pages[key] = asyncio.ensure_future(read_page(engine, organisation_id, number))
+        # Shielded: one tab's push cancelled must not cancel the others' read.
+        return await asyncio.shield(self._pages[key])
+
+
 class LivePage(Protocol):
-    async def _take_pushed_change(self, organisation_id: str) -> bool:
+    async def _take_pushed_change(self, organisation_id: str, push_round: PushRound) -> bool:
         """Show the change; False when the tab no longer shows the organisation."""
         ...
 
@@ -130,12 +148,13 @@ class LivePages:
 
     async def push(self, organisation_ids: Iterable[str]) -> None:
         for organisation_id in organisation_ids:
-            tokens = await self.tabs.tokens(organisation_id)
-            kept = await asyncio.gather(*(self._push_to(organisation_id, t) for t in tokens))
+            tokens, push_round = await self.tabs.tokens(organisation_id), PushRound()
+            pushes = (self._push_to(organisation_id, token, push_round) for token in tokens)
+            kept = await asyncio.gather(*pushes)
             gone = [token for token, shown in zip(tokens, kept, strict=True) if not shown]
             await self.tabs.remove(organisation_id, gone)
 
-    async def _push_to(self, organisation_id: str, token: str) -> bool:
+    async def _push_to(self, organisation_id: str, token: str, push_round: PushRound) -> bool:
         namespace = self._app.event_namespace
         if namespace is None:
             return True
@@ -145,7 +164,7 @@ class LivePages:
                 return False
             async with self._app.modify_state(BaseStateToken(ident=token, cls=self._page)) as root:
                 page = cast(LivePage, await root.get_state(self._page))
-                return await page._take_pushed_change(organisation_id)
+                return await page._take_pushed_change(organisation_id, push_round)
         except Exception:
             # One tab's failure must not keep the change from the others.
             logger.exception("Could not push a change to an open page")
