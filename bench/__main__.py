@@ -25,7 +25,7 @@ from bench.result import ScenarioResult
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOCS = PROJECT_ROOT / "docs"
 # In the order the issue lists them; each module has `run(quick: bool) -> ScenarioResult`.
-SCENARIOS = ("webhooks", "click_to_flow", "page_weight", "many_users")
+SCENARIOS = ("webhooks", "click_to_flow", "page_weight", "many_users", "live_updates")
 
 
 def machine() -> dict[str, str]:
