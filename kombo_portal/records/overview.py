@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import ConnectAttempt, FlowFailure, Integration, IntegrationIssue, User
@@ -44,14 +45,31 @@ def overview(session: Session, organisation_id: str) -> Overview:
 
 
 def latest_static_ips(session: Session, organisation_id: str) -> dict[str, tuple[str, ...]]:
-    """Per category, the static IPs of its latest connect attempt that Kombo gave some."""
+    """Per category, the static IPs of its latest connect attempt that Kombo gave some.
+
+    Only those attempts are read, not every attempt ever made: the page reads this on
+    every change."""
+    with_addresses = (
+        ConnectAttempt.organisation_id == organisation_id,
+        col(ConnectAttempt.static_ips).is_not(None),
+    )
+    newest = (
+        select(ConnectAttempt.category, func.max(ConnectAttempt.started_at).label("started_at"))
+        .where(*with_addresses)
+        .group_by(col(ConnectAttempt.category))
+        .subquery()
+    )
     attempts = session.exec(
         select(ConnectAttempt.category, ConnectAttempt.static_ips)
-        .where(
-            ConnectAttempt.organisation_id == organisation_id,
-            col(ConnectAttempt.static_ips).is_not(None),
+        .join(
+            newest,
+            and_(
+                col(ConnectAttempt.category) == newest.c.category,
+                col(ConnectAttempt.started_at) == newest.c.started_at,
+            ),
         )
-        .order_by(col(ConnectAttempt.started_at).desc())
+        .where(*with_addresses)
+        .order_by(col(ConnectAttempt.id))  # two started at the same instant: either
     )
     latest: dict[str, tuple[str, ...]] = {}
     for category, addresses in attempts:
