@@ -15,8 +15,8 @@ drift from the page):
 4. activation: IntegrationsState.connect_succeeded with the token -> the delta with the
    "... is connected." notice and the connected card. Then the tab closes.
 
-A page also sends the page's refresh tick every 1.5 s while open, and the pages stay
-open until the last user is done, so at the end all of them are on the server at once.
+The pages stay open until the last user is done, so at the end all of them are on the
+server at once. (A build whose page still polls with a ticker is simulated ticking.)
 
 The users start evenly over 50 s (4 a second; quick: 20 users over 5 s), then as many
 again all at once, to show the headroom. The baseline is the same user alone: a few

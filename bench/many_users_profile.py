@@ -151,16 +151,26 @@ def biggest_cost(paced: Stacks, burst: Stacks, users: int) -> str:
     libraries = dict(by_library(busy))
     inclusive = ranking(busy, inclusive=True, top=200, skip=generic)
     sessions = next((n for name, n in inclusive if name.startswith("resolve_session")), 0)
+    crowd_busy = busy_stacks(burst)
+    crowd_total = sum(crowd_busy.values())
+    # A thread queued for SQLite's one writer sits in transaction() (its lock).
+    queued = sum(
+        n
+        for name, n in ranking(crowd_busy, inclusive=False, top=10_000)
+        if name.startswith("transaction (kombo_portal/db/transaction.py")
+    )
+    crowd_libraries = dict(by_library(crowd_busy))
     return (
-        "the database work per event, in the worker's threads: SQLAlchemy and sqlite3 are "
-        f"{share(libraries.get(LIBRARIES[0][0], 0), busy_total)} of the worker's busy samples "
-        "under the paced load (Reflex: "
-        f"{share(libraries.get('Reflex (events, state, deltas)', 0), busy_total)}); the "
-        "session check that starts every event, the 1.5 s refresh ticker's included, is "
-        f"{share(sessions, busy_total)} of them. The event loop itself no longer runs "
-        f"SQL ({share(loop.sql, loop.total)} of its samples; idle "
-        f"{share(loop.waiting, loop.total)}); with the {users} users at once it is idle "
-        f"{share(crowd.waiting, crowd.total)}, the rest waiting for the GIL the database "
-        "threads hold, so SQLite's single writer and the ORM's Python set the burst's tail "
-        "(py-spy --idle on the worker)."
+        f"with the {users} users at once, the queue for SQLite's one writer: "
+        f"{share(queued, crowd_total)} of the worker threads' busy samples are threads "
+        "waiting in transaction() for the write lock, and SQLAlchemy and sqlite3 "
+        f"{share(crowd_libraries.get(LIBRARIES[0][0], 0), crowd_total)}; the event loop is "
+        f"idle {share(crowd.waiting, crowd.total)} of the burst, the rest waiting for the "
+        "GIL the database threads hold. Each user's steps write several times (the connect "
+        "attempt, the sandbox's link and integration, the webhooks, the activation), and "
+        "the last user's writes wait behind everyone's. Under the paced load SQLAlchemy and "
+        f"sqlite3 are {share(libraries.get(LIBRARIES[0][0], 0), busy_total)} of the busy "
+        f"samples (Reflex: {share(libraries.get('Reflex (events, state, deltas)', 0), busy_total)}"
+        f"); the session check, now kept for a few seconds, {share(sessions, busy_total)}; "
+        f"the event loop runs no SQL ({share(loop.sql, loop.total)} of its samples)."
     )
