@@ -314,14 +314,16 @@ def portal_phases(run: Run) -> dict[str, float]:
     sent = first("out", click)
     link = first("in", sent, "link")
     finish_sent = first("out", success)
-    card_data = first("in", finish_sent, "label")
+    # The card's data: the success event's answer, or Kombo's integration-created
+    # webhook pushed to the page before it (then this phase is negative).
+    card_data = first("in", link, "label")
     return {
         "click → event sent": sent - click,
         "event sent → link in (server turn)": link - sent,
         "link in → showKomboConnect called (React)": run.marks["iframe_created"] - link,
         **_frame_phases(run),
         "success → event sent": finish_sent - success,
-        "event sent → card data in (server turn)": card_data - finish_sent,
+        "event sent → card data in (server turn, or pushed sooner)": card_data - finish_sent,
         "card data in → card painted (React)": run.marks["card"] - card_data,
     }
 
