@@ -25,7 +25,8 @@ COPY kombo_portal/ kombo_portal/
 COPY alembic/ alembic/
 COPY assets/ assets/
 COPY reflex.lock/ reflex.lock/
-RUN pip install .
+COPY packages/reflex-kombo-connect/ packages/reflex-kombo-connect/
+RUN pip install ./packages/reflex-kombo-connect .
 # npm install and the production frontend build: `serve` then starts without
 # npm's registry.
 RUN python -m kombo_portal build

@@ -54,11 +54,11 @@ format: $(INSTALLED)
 migrate: $(INSTALLED)
 	$(VENV_BIN)/python -m kombo_portal migrate
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml packages/reflex-kombo-connect/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11 (or newer).")'
 	test -x $(VENV_BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(VENV_BIN)/python -m pip install --quiet --upgrade pip
-	$(VENV_BIN)/python -m pip install --quiet -e '.[dev]'
+	$(VENV_BIN)/python -m pip install --quiet -e packages/reflex-kombo-connect -e '.[dev]'
 	touch $@
 
 clean:

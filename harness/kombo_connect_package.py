@@ -9,8 +9,9 @@ from pathlib import Path
 
 from harness.processes import VENV_BIN
 from kombo_portal.config import PROJECT_ROOT
+from reflex_kombo_connect import NPM_VERSION
 
-KOMBO_CONNECT_VERSION = "1.3.0"
+KOMBO_CONNECT_VERSION = NPM_VERSION  # the version the portal's page installs
 CACHE = PROJECT_ROOT / ".web-test" / "kombo-connect-package"
 
 

@@ -2,19 +2,20 @@
 
 The page puts together the header, the messages, one card per category
 (pages.cards), the activity log (pages.activity_log), the invite dialog
-(pages.dialogs) and the Connect flow (components.kombo_connect)."""
+(pages.dialogs) and the Connect flow (the reflex-kombo-connect package)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from kombo_portal.components import kombo_connect, page_watch
+from kombo_portal.components import page_watch
 from kombo_portal.config import get_settings
 from kombo_portal.pages.activity_log import activity_log, kombo_log_link
 from kombo_portal.pages.cards import integration_card
 from kombo_portal.pages.dialogs import invite_dialog
 from kombo_portal.pages.layout import brand, colour_mode_toggle, language_switch, page_chrome, t
 from kombo_portal.state.integrations import IntegrationsState
+from reflex_kombo_connect import kombo_connect
 
 # The page's title: its heading, and (with the product's name) its browser tab's.
 INTEGRATIONS_TITLE_KEY = "page.title"
@@ -135,7 +136,7 @@ def integrations_page() -> rx.Component:
                 # Back to the card the flow was for: its Connect button is gone by then.
                 return_focus_to=f"[data-category='{IntegrationsState.busy_category}']",
                 on_success=IntegrationsState.connect_succeeded,
-                on_cancel=IntegrationsState.connect_cancelled,
+                on_close=IntegrationsState.connect_cancelled,
                 on_error=IntegrationsState.connect_failed,
             ),
             spacing="5",

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from harness.app_server import RunningApp, start_app
-from harness.chromium import CHROMIUM_ARGS, CHROMIUM_PATH
+from harness.chromium import CHROMIUM_PATH
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -39,17 +39,9 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     app.stop()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    require_chromium()
     context = browser.new_context()
     page = context.new_page()
     yield page
