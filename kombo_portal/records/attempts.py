@@ -4,8 +4,10 @@ when an action starts, closed with how it ended; refused actions are recorded to
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any, cast
 
-from sqlmodel import Session
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col
 
 from kombo_portal.db.columns import column_length
 from kombo_portal.db.models import ConnectAttempt, utc_now
@@ -33,16 +35,29 @@ def close_open_attempt(
     *,
     user_id: str | None = None,
     log_url: str | None = None,
-) -> None:
-    """End an attempt that is still open (of `user_id`, if given) with `outcome`."""
-    attempt = session.get(ConnectAttempt, attempt_id)
-    if attempt is None or attempt.outcome != "started":
-        return
-    if user_id is not None and attempt.user_id != user_id:
-        return
-    finish_attempt(attempt, outcome, detail[:MAX_DETAIL_LENGTH])
-    attempt.log_url = log_url[:MAX_LOG_URL_LENGTH] if log_url else None
-    session.add(attempt)
+) -> bool:
+    """End an attempt that is still open (of `user_id`, if given) with `outcome`; False
+    if it was not open. One conditional update: of two closes that meet (the flow's
+    success and a reload, say), the second finds it closed and changes nothing."""
+    still_open = [col(ConnectAttempt.id) == attempt_id, col(ConnectAttempt.outcome) == "started"]
+    if user_id is not None:
+        still_open.append(col(ConnectAttempt.user_id) == user_id)
+    # An UPDATE's result is a cursor result: its row count says whether it matched.
+    closed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ConnectAttempt)
+            .where(*still_open)
+            .values(
+                outcome=outcome,
+                detail=detail[:MAX_DETAIL_LENGTH],
+                finished_at=utc_now(),
+                log_url=log_url[:MAX_LOG_URL_LENGTH] if log_url else None,
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return closed.rowcount == 1
 
 
 def record_finished(
