@@ -4,8 +4,10 @@ JavaScript, which cannot make them HttpOnly; these routes can.
 - `GET /auth/session?grant=...`: a successful sign-in (see state.auth) sends the
   browser here with a one-time grant; it sets the HttpOnly session cookie and
   sends the browser on to the page it came for.
-- `GET /auth/sign-out?to=...`: ends the session, clears the cookie, and goes back
-  to the sign-in page (only on this same host).
+- `POST /auth/sign-out?to=...`: ends the session, clears the cookie, and goes back
+  to the sign-in page (only on this same host). Only a form posted from a page of
+  this host signs out (its Origin, else its Referer, says so): a GET, or a post from
+  another site, changes nothing (405, 403).
 """
 
 from __future__ import annotations
@@ -54,6 +56,22 @@ def same_host(url: str, request: Request) -> bool:
     )
 
 
+NOT_FROM_THIS_SITE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Not signed out</title></head><body>
+<p>You are still signed in: signing out works only from the portal's own page.</p>
+</body></html>"""
+
+
+def posted_from_this_host(request: Request) -> bool:
+    """A cross-site request check: the browser's Origin header (or, where a browser
+    leaves it out, the Referer) names a page of this host. Neither: refused."""
+    origin = request.headers.get("origin", "")
+    if origin and origin != "null":
+        return same_host(origin, request)
+    referer = request.headers.get("referer", "")
+    return bool(referer) and not origin and same_host(referer, request)
+
+
 def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Settings]):
     async def set_session_cookie(request: Request) -> Response:
         settings = get_settings()
@@ -86,6 +104,8 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
 
     async def end_session(request: Request) -> Response:
         settings = get_settings()
+        if not posted_from_this_host(request):
+            return HTMLResponse(NOT_FROM_THIS_SITE, status_code=403)
         token = request.cookies.get(SESSION_COOKIE, "")
         await sign_out_everywhere(get_engine(), settings.security.secret_key, token)
         to = request.query_params.get("to", "")
@@ -101,5 +121,5 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
 
     return [
         Route(AUTH_SESSION_PATH, set_session_cookie, methods=["GET"]),
-        Route(AUTH_SIGN_OUT_PATH, end_session, methods=["GET"]),
+        Route(AUTH_SIGN_OUT_PATH, end_session, methods=["POST"]),
     ]

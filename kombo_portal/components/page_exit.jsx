@@ -7,7 +7,7 @@ import { useEffect, useRef } from "react";
 // Each exit carries a new `order`; only a new one is followed. The order this
 // tab's state already held when the page became live (`live`) is an old one (a
 // page reloaded after leaving) and is never followed again.
-export function PageExit({ href, cookie, order, live }) {
+export function PageExit({ href, cookie, order, live, method }) {
   const seen = useRef(undefined);
 
   useEffect(() => {
@@ -19,8 +19,20 @@ export function PageExit({ href, cookie, order, live }) {
     if (!order || order === seen.current || !href) return;
     seen.current = order;
     if (cookie) document.cookie = cookie;
-    window.location.assign(href);
-  }, [href, cookie, order, live]);
+    if (method === "post") post(href);
+    else window.location.assign(href);
+  }, [href, cookie, order, live, method]);
 
   return null;
+}
+
+// A form posted to `href`, as a button in a <form method="post"> would: what changes
+// something on the server is never a link another site could make the browser load.
+function post(href) {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = href;
+  form.hidden = true;
+  document.body.append(form);
+  form.submit();
 }

@@ -30,5 +30,9 @@ class PageExit(rx.Component):
     live: rx.Var[bool]
     """Whether the page is hydrated: the value held before that is never followed."""
 
+    method: rx.Var[str]
+    """"post": go by posting a form to `href` (for what changes something, such as
+    signing out); else a plain page load."""
+
 
 page_exit = PageExit.create

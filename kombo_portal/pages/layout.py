@@ -115,6 +115,7 @@ def page_chrome(title_key: str) -> rx.Component:
             href=AuthState.exit_url,
             cookie=AuthState.exit_cookie,
             order=AuthState.exit_order,
+            method=AuthState.exit_method,
             live=page_is_live(),
         ),
         document_language(lang=AuthState.language, title=tab_title(t(title_key))),

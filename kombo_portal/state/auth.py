@@ -87,6 +87,7 @@ class AuthState(rx.State):
     exit_url: rx.Field[str] = rx.field("")
     exit_cookie: rx.Field[str] = rx.field("")
     exit_order: rx.Field[str] = rx.field("")
+    exit_method: rx.Field[str] = rx.field("")  # "post": a form post (signing out)
     # The last session check (backend only): whose token, who, and when.
     _checked_token: str = ""
     _checked_user: SignedInUser | None = None
@@ -222,12 +223,14 @@ class AuthState(rx.State):
         self.user_name = self.organisation_name = ""
         self.is_admin = False
         page = f"{self.router.headers.origin}{SIGN_IN_PATH}"
-        self._leave_page(f"{self._backend_url()}{AUTH_SIGN_OUT_PATH}?to={quote(page, safe='')}")
+        self._leave_page(
+            f"{self._backend_url()}{AUTH_SIGN_OUT_PATH}?to={quote(page, safe='')}", post=True
+        )
 
-    def _leave_page(self, url: str, nonce: str | None = None) -> None:
+    def _leave_page(self, url: str, nonce: str | None = None, *, post: bool = False) -> None:
         """Have the browser load `url` (rx.redirect would route same-host paths in-app),
-        first leaving `nonce` in a cookie for the /auth routes."""
-        self.exit_url = url
+        first leaving `nonce` in a cookie for the /auth routes; `post`: by a form post."""
+        self.exit_url, self.exit_method = url, "post" if post else ""
         self.exit_cookie = (
             f"{SIGN_IN_NONCE_COOKIE}={nonce}; path={AUTH_COOKIE_PATH}; max-age=120; samesite=lax"
             if nonce

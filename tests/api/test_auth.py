@@ -128,13 +128,19 @@ def test_a_grant_never_sends_the_browser_to_another_host(client, engine, people)
     assert response.headers["location"] == "/settings/integrations"
 
 
+def sign_out(client, token: str = "", *, to: str = f"{PAGE}/sign-in", **headers: str):
+    """The page's sign-out: a form posted from the portal's own page."""
+    headers = {"origin": PAGE, **headers}
+    if token:
+        headers["cookie"] = f"{SESSION_COOKIE}={token}"
+    return client.post("/auth/sign-out", params={"to": to}, headers=headers)
+
+
 def test_sign_out_ends_the_session_and_clears_the_cookie(client, engine, people):
     response = client.get(f"/auth/session?grant={grant(engine)}")
     token = response.cookies[SESSION_COOKIE]
 
-    out = client.get(
-        f"/auth/sign-out?to={PAGE}/sign-in", headers={"cookie": f"{SESSION_COOKIE}={token}"}
-    )
+    out = sign_out(client, token)
 
     assert out.status_code == 303
     assert out.headers["location"] == f"{PAGE}/sign-in"
@@ -142,9 +148,54 @@ def test_sign_out_ends_the_session_and_clears_the_cookie(client, engine, people)
     assert signed_in_email(engine, token) is None
 
 
+def test_a_get_cannot_sign_anyone_out(client, engine, people):
+    # An image tag on any page on the internet would make this request.
+    token = client.get(f"/auth/session?grant={grant(engine)}").cookies[SESSION_COOKIE]
+
+    response = client.get(
+        "/auth/sign-out",
+        params={"to": f"{PAGE}/sign-in"},
+        headers={"cookie": f"{SESSION_COOKIE}={token}", "origin": PAGE},
+    )
+
+    assert response.status_code == 405
+    assert "set-cookie" not in response.headers
+    assert signed_in_email(engine, token) == "admin@acme.test"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},  # a sandboxed frame or a data: page
+        {"origin": "http://testserver.evil.example"},
+        {"origin": "", "referer": "https://evil.example/page"},
+        {"origin": ""},  # neither header: nothing shows where it came from
+    ],
+)
+def test_a_post_from_another_site_signs_nobody_out(client, engine, people, headers):
+    token = client.get(f"/auth/session?grant={grant(engine)}").cookies[SESSION_COOKIE]
+
+    response = sign_out(client, token, **headers)
+
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+    assert signed_in_email(engine, token) == "admin@acme.test"
+
+
+def test_a_post_whose_referer_is_this_site_signs_out_without_an_origin(client, engine, people):
+    # Some browsers leave Origin out of same-origin form posts; the Referer then shows it.
+    token = client.get(f"/auth/session?grant={grant(engine)}").cookies[SESSION_COOKIE]
+
+    response = sign_out(client, token, origin="", referer=f"{PAGE}/settings/integrations")
+
+    assert response.status_code == 303
+    assert signed_in_email(engine, token) is None
+
+
 @pytest.mark.parametrize("to", ["https://evil.example/sign-in", "//evil.example", "javascript:x"])
 def test_sign_out_only_returns_to_this_host(client, people, to):
-    response = client.get("/auth/sign-out", params={"to": to})
+    response = sign_out(client, to=to)
 
     assert response.headers["location"] == "/sign-in"
 
@@ -209,7 +260,7 @@ def browser_host(location: str) -> str | None:
     ],
 )
 def test_sign_out_never_sends_the_browser_to_another_host(client, people, to):
-    response = client.get("/auth/sign-out", params={"to": to})
+    response = sign_out(client, to=to)
 
     assert response.status_code == 303
     assert browser_host(response.headers["location"]) in (None, "testserver")

@@ -102,8 +102,10 @@ def test_signing_out_ends_the_session(running_app, page: Page):
     account = new_organisation(running_app)
     sign_in(page, running_app, account.email)
 
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_request(lambda request: "/auth/sign-out" in request.url) as signing_out:
+        page.get_by_role("button", name="Sign out").click()
 
+    assert signing_out.value.method == "POST"  # never a link another site could load
     expect(page).to_have_url(re.compile(r"/sign-in/?$"))
     page.goto(f"{running_app.url}/settings/integrations")
     expect(page).to_have_url(re.compile(r"/sign-in/?\?next="))

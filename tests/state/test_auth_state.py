@@ -45,6 +45,7 @@ async def test_signing_in_orders_a_page_load_of_the_session_route_with_the_nonce
     nonce = state.exit_cookie.split(";")[0].removeprefix(f"{SIGN_IN_NONCE_COOKIE}=")
     assert len(nonce) >= 24
     assert "path=/auth" in state.exit_cookie
+    assert state.exit_method == ""  # a plain page load
     first_order = state.exit_order
     assert first_order
 
@@ -71,4 +72,5 @@ async def test_signing_out_orders_the_sign_out_route_back_to_this_sites_sign_in(
     assert (url.netloc, url.path) == ("portal.test", "/auth/sign-out")
     assert parse_qs(url.query)["to"] == ["https://portal.test/sign-in"]
     assert state.exit_cookie == ""
+    assert state.exit_method == "post"  # a form post: a link or an image cannot sign out
     assert state.exit_order

@@ -84,7 +84,10 @@ def sign_out_in_another_tab(engine, tab) -> None:
     token = session_cookie_token(tab.router.headers.cookie)
     browser = TestClient(create_backend_api(lambda: engine), follow_redirects=False)
 
-    signed_out = browser.get("/auth/sign-out", headers={"cookie": f"{SESSION_COOKIE}={token}"})
+    signed_out = browser.post(
+        "/auth/sign-out",
+        headers={"cookie": f"{SESSION_COOKIE}={token}", "origin": "http://testserver"},
+    )
 
     assert signed_out.status_code == 303
 
