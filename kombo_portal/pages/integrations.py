@@ -80,17 +80,20 @@ def messages() -> rx.Component:
         ),
         rx.cond(
             IntegrationsState.error != "",
-            rx.callout(
+            # callout.root, not rx.callout(...): that wraps its content in a <p>, and
+            # a <p> holding this row's <div> and <p> is invalid HTML (React warns of
+            # a hydration error). The size "2" is what the callout's text would set.
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle-alert")),
                 rx.hstack(
-                    rx.text(IntegrationsState.error),
+                    rx.text(IntegrationsState.error, size="2"),
                     rx.cond(
                         IntegrationsState.error_log_url != "",
-                        kombo_log_link(IntegrationsState.error_log_url),
+                        kombo_log_link(IntegrationsState.error_log_url, size="2"),
                     ),
                     spacing="2",
                     wrap="wrap",
                 ),
-                icon="triangle-alert",
                 color_scheme="red",
                 role="alert",
             ),

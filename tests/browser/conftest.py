@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page
 
 from harness.app_server import RunningApp, start_app
 from harness.chromium import CHROMIUM_PATH
+from tests.browser.react_console import ReactConsole
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -37,6 +38,29 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     app = start_app(tmp_path_factory.mktemp("app"))
     yield app
     app.stop()
+
+
+@pytest.fixture(scope="session")
+def react_console() -> ReactConsole:
+    return ReactConsole()
+
+
+@pytest.fixture(scope="session")
+def browser(browser: Browser, react_console: ReactConsole) -> Iterator[Browser]:
+    """The session's Chromium, its pages watched for React's complaints and for
+    uncaught exceptions (tests.browser.react_console)."""
+    react_console.watch(browser)
+    yield browser
+    react_console.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_react_console_problems(react_console: ReactConsole) -> Iterator[None]:
+    """Fails the test, after its pages are closed, on any error or warning React
+    logged meanwhile, or any uncaught exception (in a module's fixtures too: the
+    module's first test reports it)."""
+    yield
+    react_console.fail_on_problems()
 
 
 @pytest.fixture
