@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import Engine
@@ -24,7 +24,7 @@ from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.outbox import WebhookSettings
 from kombo_portal.use_cases.accounts import prepare_demo_accounts
 from kombo_portal.use_cases.connect import ConnectOptions
-from kombo_portal.use_cases.kombo_details import refresh_from_kombo
+from kombo_portal.use_cases.tool_details import ToolDetailsFetcher
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ class Backend:
     sandbox: Starlette | None = None
     sandbox_config: SandboxConfig | None = None
     deliverer: WebhookDeliverer | None = None
+    details_fetcher: ToolDetailsFetcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.details_fetcher = ToolDetailsFetcher(self.get_engine, self.kombo)
 
     @property
     def engine(self) -> Engine:
@@ -58,21 +62,19 @@ class Backend:
             remote_environment=self.settings.connect.remote_environment,
         )
 
-    async def fetch_integration_details(
-        self, kombo_integration_id: str, organisation_id: str
-    ) -> None:
-        await refresh_from_kombo(self.engine, self.kombo, kombo_integration_id, organisation_id)
-
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
-        """Runs while the web server runs: delivers sandbox webhooks, closes the pool."""
+        """Runs while the web server runs: fetches tool details that are due, delivers
+        sandbox webhooks, closes the pool."""
         await prepare_demo_accounts(self.engine, sandbox_mode=self.sandbox is not None)
-        delivering = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
+        running = [asyncio.create_task(self.details_fetcher.run())]
+        if self.deliverer:
+            running.append(asyncio.create_task(self.deliverer.run()))
         try:
             yield
         finally:
-            if delivering:
-                delivering.cancel()
+            for task in running:
+                task.cancel()
             await self.kombo.aclose()
 
 

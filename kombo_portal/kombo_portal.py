@@ -33,9 +33,7 @@ PRODUCT_NAME = get_settings().branding.product_name
 app = rx.App(
     # The portal's routes first; then headers around everything, pages included.
     api_transformer=[
-        create_backend_api(
-            fetch_details=backend.fetch_integration_details, sandbox=backend.sandbox
-        ),
+        create_backend_api(details_needed=backend.details_fetcher.wake, sandbox=backend.sandbox),
         # Around all routes and pages: every response gets an X-Request-ID, and lines
         # written while handling a request carry it.
         RequestIdMiddleware,

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount
 
 from kombo_portal.api.auth import auth_routes
 from kombo_portal.api.health import health_route
-from kombo_portal.api.webhooks import FetchDetails, webhook_routes
+from kombo_portal.api.webhooks import DetailsNeeded, webhook_routes
 from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine as get_configured_engine
 from kombo_portal.paths import SANDBOX_MOUNT_PATH
@@ -23,14 +23,14 @@ def create_backend_api(
     get_engine: Callable[[], Engine] = get_configured_engine,
     *,
     get_webhook_secrets: Callable[[], Sequence[str]] = lambda: get_settings().kombo.webhook_secrets,
-    fetch_details: FetchDetails | None = None,
+    details_needed: DetailsNeeded | None = None,
     sandbox: Starlette | None = None,
 ) -> Starlette:
     """The portal's routes; `sandbox` (sandbox mode only) is mounted at /sandbox/kombo."""
     routes: list[BaseRoute] = [
         health_route(get_engine, lambda: get_settings().sandbox_mode),
         *auth_routes(get_engine, get_settings),
-        *webhook_routes(get_engine, get_webhook_secrets, fetch_details),
+        *webhook_routes(get_engine, get_webhook_secrets, details_needed),
     ]
     if sandbox is not None:
         routes.append(Mount(SANDBOX_MOUNT_PATH, app=sandbox))

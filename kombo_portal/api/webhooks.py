@@ -15,11 +15,10 @@ Kombo's own guide.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, SQLAlchemyError
-from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -33,9 +32,10 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 
-# Fetches what a webhook does not carry (the tool's label and logo) after the event
-# is stored; a failure there is logged, the webhook is still answered 200.
-FetchDetails = Callable[[str, str], Awaitable[None]]
+# Told when a stored event left a record waiting for what a webhook does not carry
+# (the tool's label and logo), so the fetcher asks Kombo now; it does so outside this
+# request, which is answered at once (use_cases.tool_details).
+DetailsNeeded = Callable[[], None]
 
 
 class BodyTooLarge(Exception):
@@ -59,7 +59,7 @@ async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> by
 def webhook_routes(
     get_engine: Callable[[], Engine],
     get_secrets: Callable[[], Sequence[str]],
-    fetch_details: FetchDetails | None = None,
+    details_needed: DetailsNeeded | None = None,
 ) -> list[Route]:
     async def receive(request: Request) -> JSONResponse:
         try:
@@ -98,24 +98,11 @@ def webhook_routes(
             result.outcome.value,
             f" ({result.flag})" if result.flag else "",
         )
-        background = None
-        if result.needs_details_for and result.organisation_id and fetch_details:
-            # After the answer: Kombo waits for nobody's API call but ours.
-            background = BackgroundTask(
-                _fetch_details, fetch_details, result.needs_details_for, result.organisation_id
-            )
-        return JSONResponse(
-            {"status": "ok", "outcome": result.outcome.value}, background=background
-        )
+        if result.needs_details_for and details_needed:
+            details_needed()
+        return JSONResponse({"status": "ok", "outcome": result.outcome.value})
 
     return [Route(path, receive, methods=["POST"]) for path in WEBHOOK_PATHS]
-
-
-async def _fetch_details(fetch: FetchDetails, kombo_integration_id: str, organisation_id: str):
-    try:
-        await fetch(kombo_integration_id, organisation_id)
-    except Exception:
-        logger.exception("Fetching the details of %s failed", kombo_integration_id)
 
 
 def _answer(status: int, message: str) -> JSONResponse:

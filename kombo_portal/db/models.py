@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so later migrations can alter them (SQLite's batch mode needs names).
@@ -152,6 +152,16 @@ class Integration(Table, table=True):
     )
     removed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # When to ask Kombo for the tool's details (label, logo) that the news recorded
+    # so far did not carry; None once they are known or the record is removed.
+    # Kept here, not in memory, so a restart does not forget a fetch that failed.
+    details_due_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    # Fetches of those details that failed in a row: the wait before the next grows.
+    details_failures: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
 
 

@@ -149,6 +149,7 @@ def mark_removed(
         return None
     if record.removed_at is None:
         record.removed_at = removed_at or utc_now()
+        record.details_due_at = None  # nothing left to ask Kombo about
         record.updated_at = utc_now()
         session.add(record)
         bump_version(session, record.organisation_id)
@@ -264,6 +265,9 @@ def _insert_or_find(
         connected_by_user_id=connected_by_user_id,
         connected_at=now,
         updated_at=now,
+        # News without the tool's label (a webhook, an activation token) asks for the
+        # details; use_cases.tool_details fetches them, again after a failure.
+        details_due_at=None if facts.tool_label is not None else now,
     )
     try:
         with session.begin_nested():
@@ -287,6 +291,8 @@ def _apply_facts(record: Integration, facts: IntegrationFacts) -> None:
         value = getattr(facts, field)
         if value is not None:
             setattr(record, field, value)
+    if facts.tool_label is not None:  # only Kombo's details carry the label
+        record.details_due_at, record.details_failures = None, 0
     if stale_state:
         return
     for field in ("state", "setup_status", "qa_status"):
@@ -320,6 +326,7 @@ def _apply_waiting_events(session: Session, record: Integration, now: datetime) 
         if event.type == "integration-deleted":
             if record.removed_at is None:
                 record.removed_at = parse_moment(data.get("deleted_at")) or now
+                record.details_due_at = None
         elif record.removed_at is None:
             _apply_facts(record, state_facts(record, data))
         event.applied_at = now

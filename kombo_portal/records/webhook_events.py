@@ -206,10 +206,9 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         except IncompleteFacts:
             return _flag(inbox, "no usable category or tool")
         _mark_applied(inbox, now)
-        lacks_details = record.tool_logo_url is None and record.removed_at is None
         return IngestResult(
             Outcome.APPLIED,
-            needs_details_for=integration_id if lacks_details else None,
+            needs_details_for=integration_id if record.details_due_at is not None else None,
             organisation_id=organisation.id,
         )
 

@@ -217,7 +217,6 @@ async def finish_connect(
             organisation_id=user.organisation_id,
             category=category,
             tool_id=found.tool,
-            tool_label=found.tool,
             setup_status=str(found.setup_status) if found.setup_status else None,
         )
     except KomboError as error:

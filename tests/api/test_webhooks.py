@@ -498,24 +498,26 @@ def test_activation_and_webhook_racing_end_with_one_record(engine, acme):
     assert record.tool_label == "Personio"
 
 
-def test_a_created_integration_gets_its_details_fetched_after_it_is_stored(engine, acme):
-    fetched = []
+def test_a_created_integration_asks_for_its_details_once_it_is_stored(engine, acme):
+    asked = []
 
-    async def fetch_details(kombo_integration_id: str, organisation_id: str) -> None:
-        fetched.append((kombo_integration_id, organisation_id))
-        raise RuntimeError("Kombo is down")  # a failure here must not fail the webhook
+    def details_needed() -> None:
+        # Called after the event is stored: the record is there, waiting for them.
+        asked.append(
+            [(r.kombo_integration_id, r.details_due_at is not None) for r in records(engine)]
+        )
 
     client = TestClient(
         create_backend_api(
-            lambda: engine, get_webhook_secrets=lambda: (SECRET,), fetch_details=fetch_details
+            lambda: engine, get_webhook_secrets=lambda: (SECRET,), details_needed=details_needed
         )
     )
 
     response = post(client, created("evt_1", acme))
+    again = post(client, created("evt_1", acme))  # a duplicate asks for nothing
 
-    assert response.status_code == 200
-    assert fetched == [("personio:AAAA", acme)]
-    assert len(records(engine)) == 1
+    assert (response.status_code, again.json()["outcome"]) == (200, "duplicate")
+    assert asked == [[("personio:AAAA", True)]]
 
 
 def test_a_created_event_without_category_or_tool_is_flagged_not_half_recorded(

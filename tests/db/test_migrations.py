@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from alembic import command
@@ -19,6 +20,9 @@ from kombo_portal.db.migrations import (
     upgrade_sandbox_schema,
     upgrade_to_head,
 )
+from kombo_portal.db.models import utc_now
+from kombo_portal.db.transaction import transaction
+from kombo_portal.records.tool_details import claim_details, due_details
 from kombo_portal.sandbox.models import SANDBOX_METADATA
 
 SANDBOX_TABLES = sorted(SANDBOX_METADATA.tables)
@@ -240,3 +244,45 @@ def test_an_upgrade_is_one_transaction_that_locks_before_it_reads_the_revision(
     assert seen[-1] == "COMMIT"
     first = "BEGIN" if empty_engine.dialect.name == "sqlite" else "SELECT"
     assert seen[0] == first, seen[:3]  # BEGIN IMMEDIATE, or the advisory lock
+
+
+def test_records_made_without_details_before_0013_are_due_and_can_be_claimed(empty_engine):
+    config = Config(toml_file=PROJECT_ROOT / "pyproject.toml")
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0012")
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, created_at, version)"
+                " VALUES ('org1', 'Acme', '2026-11-30 10:00:00+00:00', 0)"
+            )
+        )
+        for kombo_id, label, logo in (
+            ("personio:WEBHOOK", "personio", None),  # from a webhook, its fetch failed
+            ("hibob:DETAILS", "HiBob", "https://logo.test/hibob.svg"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO integration (id, kombo_integration_id, organisation_id,"
+                    " category, tool_id, tool_label, tool_logo_url, state, setup_status,"
+                    " connected_at, updated_at) VALUES (:id, :kombo_id, 'org1', 'HRIS',"
+                    " :tool, :label, :logo, 'ACTIVE', 'COMPLETED',"
+                    " '2026-11-30 10:00:00+00:00', '2026-11-30 10:00:00+00:00')"
+                ),
+                {
+                    "id": kombo_id[:8],
+                    "kombo_id": kombo_id,
+                    "tool": kombo_id.split(":")[0],
+                    "label": label,
+                    "logo": logo,
+                },
+            )
+
+    upgrade_to_head(empty_engine, sandbox=False)
+
+    with transaction(empty_engine) as session:
+        [due] = due_details(session, utc_now(), limit=10)
+        # The claim compares the stored time for equality: the migration stored it as
+        # the application stores times.
+        assert claim_details(session, due, utc_now() + timedelta(minutes=5))
+    assert (due.kombo_integration_id, due.failures) == ("personio:WEBHOOK", 0)
