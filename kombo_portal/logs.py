@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import unquote, urlsplit
 
+from kombo_portal.redaction import Redactor
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,9 +44,6 @@ if TYPE_CHECKING:
 
 LOGGER_NAME = "kombo_portal"
 REQUEST_ID_HEADER = "X-Request-ID"
-REDACTED = "[redacted]"
-# Shorter values are too likely to be ordinary words; redacting them would garble lines.
-MIN_REDACTED_LENGTH = 8
 
 # What a caller may choose as its request id: nothing that could break a log line,
 # a header, or a log search.
@@ -178,28 +177,23 @@ class StampLogId(logging.Filter):
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces known secret values with `[redacted]`: a safety net behind code that
-    never logs them. One precompiled search per line, nothing when none is found."""
+    """Replaces known secret values, and run-time secrets by their place, with
+    `[redacted]` (kombo_portal.redaction): a safety net behind code that never logs
+    them. Also on the portal's own handler, so its lines are redacted in processes
+    where the process-wide net is not installed (tools, tests)."""
 
     def __init__(self, values: Iterable[str]) -> None:
         super().__init__()
-        # Longest first, so a secret containing another is replaced whole.
-        chosen = sorted({v for v in values if v and len(v) >= MIN_REDACTED_LENGTH}, key=len)
-        self._pattern = (
-            re.compile("|".join(re.escape(v) for v in reversed(chosen))) if chosen else None
-        )
+        self._redactor = Redactor(values)
 
     def redact(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(REDACTED, text)
+        return self._redactor.redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
-            return True
         message = record.getMessage()
-        if self._pattern.search(message):
-            record.msg, record.args = self.redact(message), None
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             # Formatters reuse exc_text once it is set, so the traceback is redacted too.
             record.exc_text = logging.Formatter().formatException(record.exc_info)

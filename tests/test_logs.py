@@ -22,7 +22,6 @@ from kombo_portal.config import LogFormat, LogLevel, Settings, SettingsError
 from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo.signature import sign_webhook
 from kombo_portal.logs import (
-    REDACTED,
     PortalHandler,
     RedactSecrets,
     RequestIdMiddleware,
@@ -32,6 +31,7 @@ from kombo_portal.logs import (
     secret_values_of,
 )
 from kombo_portal.records.accounts import create_organisation
+from kombo_portal.redaction import REDACTED
 from kombo_portal.sandbox.delivery import WebhookDeliverer
 from kombo_portal.sandbox.outbox import WebhookSettings, enqueue_webhook
 from kombo_portal.state.integrations import IntegrationsState
