@@ -27,8 +27,9 @@ COPY assets/ assets/
 COPY reflex.lock/ reflex.lock/
 COPY packages/reflex-kombo-connect/ packages/reflex-kombo-connect/
 RUN pip install ./packages/reflex-kombo-connect .
-# npm install and the production frontend build: `serve` then starts without
-# npm's registry.
+# npm install and the production frontend build, for port 3000 (PORT below) and
+# stamped with what it was built from: `serve` with the same settings starts
+# without building, and in any case without npm's registry.
 RUN python -m kombo_portal build
 
 FROM ${PYTHON_IMAGE}
@@ -56,10 +57,11 @@ COPY --from=builder /app/pyproject.toml /app/rxconfig.py /app/
 COPY --from=builder /app/kombo_portal /app/kombo_portal
 COPY --from=builder /app/alembic /app/alembic
 COPY --from=builder /app/assets /app/assets
-# Written at every start: Reflex compiles and builds the frontend into .web for
-# the port it serves on, copies the npm lock file back to reflex.lock/, keeps
-# locks in .reflex and states in .states; data/ holds the SQLite database when
-# REFLEX_DB_URL does not name PostgreSQL.
+# Written at start: `serve` builds the frontend into .web again when its stamp
+# does not match (settings that change a page, such as a KOMBO_API_KEY or the
+# branding), and Reflex then copies the npm lock file back to reflex.lock/; Reflex
+# keeps locks in .reflex and states in .states; data/ holds the SQLite database
+# when REFLEX_DB_URL does not name PostgreSQL.
 COPY --from=builder --chown=portal:portal /app/reflex.lock /app/reflex.lock
 COPY --from=builder --chown=portal:portal /app/.web /app/.web
 COPY --from=builder --chown=portal:portal /app/.reflex /app/.reflex

@@ -18,14 +18,16 @@ INSTALLED := $(VENV)/.installed
 run: $(INSTALLED) migrate
 	$(VENV_BIN)/reflex run --env dev
 
-# Refuses insecure settings, applies migrations, then runs Reflex's production server
+# Refuses insecure settings, applies migrations, builds the frontend unless the stamp in
+# .web/build/ says the build there is current, then runs Reflex's production server
 # (the Dockerfile's CMD runs the same command).
 serve: $(INSTALLED)
 	$(VENV_BIN)/python -m kombo_portal serve --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
-# Installs the frontend's npm packages and builds it, so `serve` starts without npm's registry.
+# Installs the frontend's npm packages and builds it for PORT, stamped with what it was
+# built from: `serve` on that port then starts without building (or npm's registry).
 build: $(INSTALLED)
-	$(VENV_BIN)/python -m kombo_portal build
+	$(VENV_BIN)/python -m kombo_portal build --port $(PORT)
 
 test: $(INSTALLED)
 	$(VENV_BIN)/pytest $(PYTEST_ARGS)

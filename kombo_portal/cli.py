@@ -1,7 +1,7 @@
 """Operator commands: `python -m kombo_portal <command>`.
 
     python -m kombo_portal serve [--port 3000] [--workers N]
-    python -m kombo_portal build
+    python -m kombo_portal build [--port 3000]
     python -m kombo_portal migrate
     python -m kombo_portal org add "Acme Inc."
     python -m kombo_portal org list
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from kombo_portal import frontend_build
 from kombo_portal.config import (
     PROJECT_ROOT,
     LogFormat,
@@ -82,17 +83,76 @@ def _reflex(*arguments: str) -> tuple[list[str], dict[str, str]]:
     return [str(bin_dir / "reflex"), *arguments], environment
 
 
-def _build(_args: argparse.Namespace, out: TextIO) -> None:
-    # Installs the frontend's npm packages (the slow, networked part of a first
-    # start) and builds the production frontend, so that `serve` does not need
-    # npm's registry.
+def _frontend_for_port(port: int) -> None:
+    """Reflex's config in this process and its children as the production start makes
+    it: read from the project, with page and backend on `port` (the port goes into the
+    built frontend, in the backend's URL, unless REFLEX_API_URL names another)."""
+    os.chdir(PROJECT_ROOT)
+    os.environ["REFLEX_FRONTEND_PORT"] = os.environ["REFLEX_BACKEND_PORT"] = str(port)
+
+
+def _build(args: argparse.Namespace, out: TextIO) -> None:
+    # Always builds, even when the stamp matches: `build` is what an operator runs to
+    # rebuild on purpose (after a failed npm install, say), and `serve` already skips
+    # a build that matches.
+    _frontend_for_port(args.port)
+    with frontend_build.build_lock():
+        _build_frontend(out, json_logs=False)
+    print(
+        f"Frontend built for port {args.port}; `python -m kombo_portal serve --port "
+        f"{args.port}` starts from it without building.",
+        file=out,
+    )
+
+
+def _build_frontend(out: TextIO, *, json_logs: bool) -> None:
+    """Install the frontend's npm packages and build it (Reflex's export of the frontend),
+    then stamp the build with what it was made from."""
+    frontend_build.remove_stamp()
     command, environment = _reflex("export", "--frontend-only", "--no-zip", "--env", "prod")
+    if json_logs:
+        environment.setdefault("REFLEX_LOG_JSON", "true")
     out.flush()
+    try:
+        failed = _run_build(command, environment, json_logs=json_logs)
+    except FileNotFoundError:
+        raise CommandError(f"{command[0]} not found: install the project first") from None
+    if failed:
+        raise CommandError("building the frontend failed (see above)")
+    # Computed after the build: Reflex writes its npm lock file back into reflex.lock/.
+    frontend_build.write_stamp(frontend_build.current_stamp())
+
+
+def _run_build(command: list[str], environment: dict[str, str], *, json_logs: bool) -> int:
+    if json_logs:
+        # Reflex's own wrapper, as `reflex run` uses it: every line of the build and
+        # of npm becomes a JSON record. It passes this process's environment on.
+        from reflex_base.utils import log
+
+        os.environ.update(environment)
+        return log.supervise_output(command)
     # This virtualenv's own reflex with fixed arguments.
     built = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, check=False)  # noqa: S603
-    if built.returncode:
-        raise CommandError("building the frontend failed (see above)")
-    print("Frontend built; `python -m kombo_portal serve` starts from it.", file=out)
+    return built.returncode
+
+
+def _serve_frontend(out: TextIO, *, json_logs: bool) -> None:
+    """Build the frontend unless the stamp says the existing build is this one."""
+
+    def say(message: str) -> None:
+        if json_logs:
+            logger.info(message)
+        else:
+            print(message, file=out)
+
+    with frontend_build.build_lock():
+        now = frontend_build.current_stamp()
+        reason = frontend_build.why_build(frontend_build.read_stamp(), now)
+        if reason is None:
+            say(frontend_build.skip_message(now))
+            return
+        say(f"Building the frontend: {reason}.")
+        _build_frontend(out, json_logs=json_logs)
 
 
 def _serve_workers(args: argparse.Namespace) -> int | None:
@@ -133,9 +193,13 @@ def _serve(args: argparse.Namespace, out: TextIO) -> None:
             print(f"Warning: {warning}", file=sys.stderr)
         _migrate(args, out)
 
-    command, environment = _reflex(
-        "run", "--env", "prod", "--single-port", "--frontend-port", str(args.port)
-    )
+    _frontend_for_port(args.port)
+    _serve_frontend(out, json_logs=json_logs)
+    # Reflex's production server (`reflex run --env prod --single-port`) on the build
+    # that is now there, rather than plain `reflex run`, which would build again.
+    _, environment = _reflex()
+    command = [sys.executable, "-m", frontend_build.MODULE, "run", "--env", "prod",
+               "--single-port", "--frontend-port", str(args.port)]  # fmt: skip
     if json_logs:
         # Reflex then re-runs itself under a process that turns its lines into JSON too.
         environment.setdefault("REFLEX_LOG_JSON", "true")
@@ -145,13 +209,9 @@ def _serve(args: argparse.Namespace, out: TextIO) -> None:
     environment.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
     out.flush()
     sys.stderr.flush()
-    # Reflex reads rxconfig.py from the working folder. Replacing this process
-    # (rather than starting a child) lets a supervisor's signals reach Reflex.
-    os.chdir(PROJECT_ROOT)
-    try:
-        os.execve(command[0], command, environment)  # noqa: S606 (no shell wanted)
-    except FileNotFoundError:
-        raise CommandError(f"{command[0]} not found: install the project first") from None
+    # Replacing this process (rather than starting a child) lets a supervisor's signals
+    # reach Reflex. Reflex reads rxconfig.py from the working folder, the project's.
+    os.execve(command[0], command, environment)  # noqa: S606 (no shell wanted)
 
 
 def _port(value: str) -> int:
@@ -222,6 +282,16 @@ def _user_list(args: argparse.Namespace, out: TextIO) -> None:
             )
 
 
+def _add_port(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--port",
+        type=_port,
+        # Container platforms announce the port to listen on in PORT.
+        default=os.environ.get("PORT", "").strip() or str(DEFAULT_PORT),
+        help=f"{what} (default: $PORT, else {DEFAULT_PORT})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m kombo_portal",
@@ -233,15 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     serve = commands.add_parser(
         "serve",
-        help="refuse insecure settings, migrate, then run the production server on one port",
+        help="refuse insecure settings, migrate, build the frontend unless its build is "
+        "current, then run the production server on one port",
     )
-    serve.add_argument(
-        "--port",
-        type=_port,
-        # Container platforms announce the port to listen on in PORT.
-        default=os.environ.get("PORT", "").strip() or str(DEFAULT_PORT),
-        help=f"the port for page, websocket and routes (default: $PORT, else {DEFAULT_PORT})",
-    )
+    _add_port(serve, "the port for page, websocket and routes")
     serve.add_argument(
         "--workers",
         type=_positive,
@@ -249,9 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: Reflex's, which is 1 without Redis)",
     )
     serve.set_defaults(run=_serve)
-    commands.add_parser(
-        "build", help="install the frontend's packages and build it ahead of `serve`"
-    ).set_defaults(run=_build)
+    build = commands.add_parser(
+        "build",
+        help="install the frontend's packages and build it ahead of `serve`, which then "
+        "starts without building",
+    )
+    _add_port(build, "the port `serve` will listen on, which the frontend is built for")
+    build.set_defaults(run=_build)
 
     org = commands.add_parser("org", help="organisations").add_subparsers(
         dest="action", required=True, metavar="ACTION"

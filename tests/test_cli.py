@@ -118,17 +118,25 @@ def test_operator_errors_are_one_clear_line(tmp_path):
     )
 
 
-# `serve` with os.execve replaced: prints what it would have become, as JSON.
-SERVE_WITHOUT_EXEC = """
+# `serve` and `build` with os.execve and the frontend build replaced: the build writes
+# a line to BUILD_RECORD (and fails if FAIL_BUILD is set); execve prints what `serve`
+# would have become, as JSON.
+WITHOUT_BUILD_OR_EXEC = """
 import json, os, sys
-from kombo_portal.cli import main
+from kombo_portal import cli
 
 def execve(path, argv, env):
     print(json.dumps({"path": path, "argv": argv, "cwd": os.getcwd(), "env": env}))
     sys.exit(0)
 
+def run_build(command, environment, *, json_logs):
+    with open(os.environ["BUILD_RECORD"], "a") as record:
+        record.write(json.dumps({"argv": command, "env": environment}) + "\\n")
+    return 1 if os.environ.get("FAIL_BUILD") else 0
+
 os.execve = execve
-sys.exit(main(sys.argv[1:]))
+cli._run_build = run_build
+sys.exit(cli.main(sys.argv[1:]))
 """
 
 PRODUCTION = {
@@ -140,14 +148,33 @@ PRODUCTION = {
 
 
 def run_serve(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_without_build_or_exec("serve", *args, env=env, cwd=cwd)
+
+
+def run_without_build_or_exec(
+    *args: str, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """The command, with its build folder and the record of its builds in `cwd`."""
     return subprocess.run(
-        [sys.executable, "-c", SERVE_WITHOUT_EXEC, "serve", *args],
+        [sys.executable, "-c", WITHOUT_BUILD_OR_EXEC, *args],
         cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", "PORTAL_ENV_FILE": "", **env},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PORTAL_ENV_FILE": "",
+            "REFLEX_WEB_WORKDIR": str(cwd / "web"),
+            "BUILD_RECORD": str(cwd / "builds.jsonl"),
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def builds(cwd: Path) -> list[dict]:
+    record = cwd / "builds.jsonl"
+    lines = record.read_text().splitlines() if record.exists() else []
+    return [json.loads(line) for line in lines]
 
 
 def exec_call(result: subprocess.CompletedProcess[str]) -> dict:
@@ -162,10 +189,13 @@ def test_serve_migrates_then_becomes_reflex_production_server_on_one_port(tmp_pa
                                cwd=tmp_path))  # fmt: skip
 
     bin_dir = Path(sys.executable).parent
+    # Reflex's production start, `reflex run`, on the frontend built (or found) just before.
     assert call["argv"] == [
-        str(bin_dir / "reflex"), "run", "--env", "prod", "--single-port", "--frontend-port", "4123"
+        sys.executable, "-m", "kombo_portal.frontend_build",
+        "run", "--env", "prod", "--single-port", "--frontend-port", "4123",
     ]  # fmt: skip
     assert call["path"] == call["argv"][0] and Path(call["path"]).is_file()
+    assert call["env"]["REFLEX_FRONTEND_PORT"] == call["env"]["REFLEX_BACKEND_PORT"] == "4123"
     # Reflex reads rxconfig.py from the working folder, whichever folder serve ran in.
     assert Path(call["cwd"]) == PROJECT_ROOT
     assert call["env"]["PATH"].split(os.pathsep)[0] == str(bin_dir)
@@ -244,7 +274,7 @@ def test_serve_warns_about_cookies_without_secure_and_starts(tmp_path):
 
     result = run_serve(env=env, cwd=tmp_path)
 
-    assert exec_call(result)["argv"][1:3] == ["run", "--env"]
+    assert exec_call(result)["argv"][3:5] == ["run", "--env"]
     assert result.stderr.strip().splitlines() == [
         "Warning: PORTAL_COOKIE_SECURE: is 0, so the session cookie goes without Secure and "
         "browsers also send it over plain HTTP; right only if no browser reaches the portal "
@@ -275,6 +305,94 @@ def test_serve_with_json_logs_writes_only_json_lines_and_has_reflex_do_the_same(
     assert [(line["level"], line["message"][:40]) for line in lines] == [
         ("warning", "PORTAL_COOKIE_SECURE: is 0, so the sessi"),
         ("info", "Database is up to date."),
+        ("info", "Building the frontend: no build stamp in"),
     ]
     # Only the exec'd command's description is on stdout (the test's stand-in for Reflex).
     assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_serve_builds_the_frontend_once_then_starts_without_building(tmp_path):
+    env = {"REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PORTAL_DEMO": "1"}
+
+    first = run_serve("--port", "4123", env=env, cwd=tmp_path)
+    exec_call(first)
+    (build,) = builds(tmp_path)
+    second = run_serve("--port", "4123", env=env, cwd=tmp_path)
+    exec_call(second)
+
+    assert f"Building the frontend: no build stamp in {tmp_path / 'web' / 'build'}." in first.stdout
+    bin_dir = Path(sys.executable).parent
+    assert build["argv"] == [
+        str(bin_dir / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod"
+    ]  # fmt: skip
+    assert build["env"]["REFLEX_FRONTEND_PORT"] == build["env"]["REFLEX_BACKEND_PORT"] == "4123"
+    stamp = json.loads((tmp_path / "web" / "build" / "kombo-portal-stamp.json").read_text())
+    assert stamp["api_url"] == "http://localhost:4123"
+    # The second start: no build, and one line saying why none was needed.
+    assert len(builds(tmp_path)) == 1
+    assert (
+        f"Frontend build skipped: {tmp_path / 'web' / 'build' / 'kombo-portal-stamp.json'} "
+        f"matches the sources, packages (Reflex {stamp['reflex_version']}), settings and "
+        "API URL http://localhost:4123."
+    ) in second.stdout.splitlines()
+
+
+def test_serve_builds_again_for_another_port_or_other_branding_but_not_for_a_log_format(
+    tmp_path,
+):
+    env = {"REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PORTAL_DEMO": "1"}
+    exec_call(run_serve("--port", "4123", env=env, cwd=tmp_path))
+
+    other_port = run_serve("--port", "4124", env=env, cwd=tmp_path)
+    branded = run_serve("--port", "4124", env={**env, "PORTAL_PRODUCT_NAME": "Acme HR"},
+                        cwd=tmp_path)  # fmt: skip
+    # Settings no page shows (how the server logs) need no new build.
+    logged = run_serve("--port", "4124", cwd=tmp_path,
+                       env={**env, "PORTAL_PRODUCT_NAME": "Acme HR", "PORTAL_LOG_LEVEL": "debug",
+                            "REFLEX_DB_URL": f"sqlite:///{tmp_path / 'other.db'}"})  # fmt: skip
+
+    assert "Building the frontend: changed since the last build: Reflex's config (ports, " in (
+        other_port.stdout
+    )
+    assert "Building the frontend: changed since the last build: the portal's settings " in (
+        branded.stdout
+    )
+    assert "Frontend build skipped" in logged.stdout
+    assert len(builds(tmp_path)) == 3
+
+
+def test_a_failed_build_leaves_no_stamp_so_the_next_start_builds(tmp_path):
+    env = {"REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PORTAL_DEMO": "1"}
+    exec_call(run_serve("--port", "4123", env=env, cwd=tmp_path))
+    stamp = tmp_path / "web" / "build" / "kombo-portal-stamp.json"
+    assert stamp.is_file()
+
+    failed = run_without_build_or_exec("build", "--port", "4123", env={**env, "FAIL_BUILD": "1"},
+                                       cwd=tmp_path)  # fmt: skip
+    again = run_serve("--port", "4123", env=env, cwd=tmp_path)
+
+    assert (failed.returncode, failed.stderr) == (
+        1,
+        "Error: building the frontend failed (see above)\n",
+    )
+    assert "Building the frontend: no build stamp in" in again.stdout
+    assert len(builds(tmp_path)) == 3
+    assert stamp.is_file()
+
+
+def test_build_always_builds_for_the_port_serve_will_use_and_serve_then_does_not(tmp_path):
+    env = {
+        "REFLEX_DB_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "PORTAL_DEMO": "1",
+        "PORT": "4125",
+    }
+
+    first = run_without_build_or_exec("build", env=env, cwd=tmp_path)
+    second = run_without_build_or_exec("build", env=env, cwd=tmp_path)
+    served = run_serve(env=env, cwd=tmp_path)
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "Frontend built for port 4125;" in second.stdout
+    assert [build["env"]["REFLEX_BACKEND_PORT"] for build in builds(tmp_path)] == ["4125", "4125"]
+    assert exec_call(served)["argv"][-2:] == ["--frontend-port", "4125"]
+    assert "Frontend build skipped" in served.stdout

@@ -2,9 +2,9 @@
 
 Docker itself is not run here. What is checked: the Dockerfile's build and start
 steps are `python -m kombo_portal build` and `serve` (the browser tests start the
-app with that `serve`, and the last test below runs `build` and then `serve`
-without npm's registry), it runs as a user that is not root and owns only what
-the app writes, and everything it copies exists.
+app with that `serve`, and the last test below runs `build` and then `serve`,
+which neither builds again nor needs npm's registry), it runs as a user that is
+not root and owns only what the app writes, and everything it copies exists.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from harness import app_server
+from harness.processes import free_port
 from kombo_portal.cli import DEFAULT_PORT
 from kombo_portal.config import PROJECT_ROOT
 
@@ -105,7 +106,8 @@ def test_the_browser_tests_start_the_app_with_the_images_command(monkeypatch, tm
             ["serve", "WORKERS=2", "PORT=8080"],
             "python -m kombo_portal serve --port 8080 --workers 2",
         ),
-        (["build"], BUILD),
+        (["build"], f"{BUILD} --port {DEFAULT_PORT}"),
+        (["build", "PORT=8080"], f"{BUILD} --port 8080"),
     ],
 )
 def test_make_runs_the_same_commands(target, expected):
@@ -181,14 +183,15 @@ def test_the_image_checks_health_on_the_port_it_exposes():
     assert "os.environ.get('PORT', '3000')" in healthcheck
 
 
-def test_serve_after_build_needs_no_npm_registry(tmp_path):
+def test_serve_after_build_neither_builds_nor_needs_npm_registry(tmp_path):
     """What the image does: `build` (npm install and frontend build), later `serve`."""
     web_workdir = app_server.web_workdir_for("build")
     shutil.rmtree(PROJECT_ROOT / web_workdir, ignore_errors=True)
     env = app_server.app_environment(tmp_path, {}, web_workdir)
+    port = free_port()
     try:
         built = subprocess.run(
-            [sys.executable, "-m", "kombo_portal", "build"],
+            [sys.executable, "-m", "kombo_portal", "build", "--port", str(port)],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,
@@ -200,11 +203,14 @@ def test_serve_after_build_needs_no_npm_registry(tmp_path):
 
         # An npm registry that does not answer: a start that needed npm would fail.
         offline = {"npm_config_registry": "http://127.0.0.1:9/", "npm_config_fetch_retries": "0"}
-        app = app_server.start_app(tmp_path, offline, web_workdir=web_workdir)
+        app = app_server.start_app(tmp_path, offline, port=port, web_workdir=web_workdir)
         try:
             assert httpx.get(f"{app.url}/healthz", timeout=10).json()["status"] == "ok"
         finally:
             app.stop()
-        assert "Installing frontend packages" not in app.log_path.read_text()
+        log = app.log_path.read_text()
+        assert "Installing frontend packages" not in log
+        assert "Frontend build skipped: " in log
+        assert "Building the frontend" not in log and "Creating Production Build" not in log
     finally:
         shutil.rmtree(PROJECT_ROOT / web_workdir, ignore_errors=True)
