@@ -18,6 +18,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -205,6 +206,10 @@ def _serve(args: argparse.Namespace, out: TextIO) -> None:
         environment.setdefault("REFLEX_LOG_JSON", "true")
     if args.workers is not None:
         environment["GRANIAN_WORKERS"] = str(args.workers)
+    if settings.metrics.enabled:
+        # Each worker then writes its metrics to files here, which a scrape sums; a
+        # fresh folder per start, so counters of a previous run are not added again.
+        environment["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kombo-portal-metrics-")
     # A server should not ask PyPI for a newer Reflex at every start.
     environment.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
     out.flush()

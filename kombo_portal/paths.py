@@ -23,6 +23,8 @@ AUTH_COOKIE_PATH = "/auth"
 WEBHOOK_PATHS = ("/webhooks/kombo", "/webhooks/kombo/integration-created")
 
 HEALTH_PATH = "/healthz"
+# Prometheus' scrape target; off unless PORTAL_METRICS_TOKEN is set (api.metrics).
+METRICS_PATH = "/metrics"
 
 # Sandbox mode only: the local Kombo sandbox, mounted in the same service.
 SANDBOX_MOUNT_PATH = "/sandbox/kombo"

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount
 
 from kombo_portal.api.auth import auth_routes
 from kombo_portal.api.health import health_route
+from kombo_portal.api.metrics import metrics_route
 from kombo_portal.api.webhooks import DetailsNeeded, webhook_routes
 from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine as get_configured_engine
@@ -24,6 +25,7 @@ def create_backend_api(
     *,
     get_webhook_secrets: Callable[[], Sequence[str]] = lambda: get_settings().kombo.webhook_secrets,
     details_needed: DetailsNeeded | None = None,
+    get_metrics_token: Callable[[], str | None] = lambda: get_settings().metrics.token,
     sandbox: Starlette | None = None,
 ) -> Starlette:
     """The portal's routes; `sandbox` (sandbox mode only) is mounted at /sandbox/kombo."""
@@ -31,6 +33,7 @@ def create_backend_api(
         health_route(get_engine, lambda: get_settings().sandbox_mode),
         *auth_routes(get_engine, get_settings),
         *webhook_routes(get_engine, get_webhook_secrets, details_needed),
+        metrics_route(get_metrics_token),
     ]
     if sandbox is not None:
         routes.append(Mount(SANDBOX_MOUNT_PATH, app=sandbox))

@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kombo_portal import metrics
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, verify_webhook_signature
 from kombo_portal.paths import WEBHOOK_PATHS
 from kombo_portal.records.webhook_events import InvalidEvent, parse_event
@@ -65,8 +66,11 @@ def webhook_routes(
         try:
             raw = await read_limited_body(request)
         except BodyTooLarge:
+            # Unsigned so far: the type it claims is not to be trusted.
+            metrics.count_webhook("unknown", "too_large")
             return _answer(413, "the body is larger than 1 MiB")
         except ClientDisconnect:
+            metrics.count_webhook("unknown", "bad_body")
             return _answer(400, "the body was not sent completely")
         if not verify_webhook_signature(get_secrets(), raw, request.headers.get(SIGNATURE_HEADER)):
             logger.warning(
@@ -75,19 +79,24 @@ def webhook_routes(
                 request.client.host if request.client else "?",
                 len(raw),
             )
+            metrics.count_webhook("unknown", "refused_signature")
             return _answer(401, "the signature is missing or wrong")
         try:
             event = parse_event(raw)
         except InvalidEvent as invalid:
+            metrics.count_webhook("unknown", "bad_body")
             return _answer(400, str(invalid))
+        event_type = metrics.webhook_type_label(event.type)
         try:
             result = await receive_event(get_engine(), event)
         except DataError:
             # The database refused a value of this event: delivering it again cannot help.
             logger.warning("Webhook %s refused by the database as invalid data", event.id)
+            metrics.count_webhook(event_type, "bad_body")
             return _answer(400, "a value in the event is not valid")
         except SQLAlchemyError as error:
             logger.error("Webhook %s not stored: database error %s", event.id, type(error).__name__)
+            metrics.count_webhook(event_type, "database_error")
             return _answer(503, "not stored; deliver it again")
         # The id, the type and the code's own reason for a flag only: the body holds
         # customers' names and emails.
@@ -98,6 +107,7 @@ def webhook_routes(
             result.outcome.value,
             f" ({result.flag})" if result.flag else "",
         )
+        metrics.count_webhook(event_type, result.outcome.value)
         if result.needs_details_for and details_needed:
             details_needed()
         return JSONResponse({"status": "ok", "outcome": result.outcome.value})

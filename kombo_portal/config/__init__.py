@@ -10,6 +10,7 @@ from kombo_portal.config.environment import PROJECT_ROOT, env_file_path
 from kombo_portal.config.infrastructure import DEFAULT_DATABASE_URL, InfrastructureSettings
 from kombo_portal.config.kombo import KomboSettings
 from kombo_portal.config.logs import LogFormat, LoggingSettings, LogLevel
+from kombo_portal.config.metrics import MetricsSettings
 from kombo_portal.config.production import production_problems, production_warnings
 from kombo_portal.config.sandbox import (
     DEFAULT_SANDBOX_API_KEY,
@@ -34,6 +35,7 @@ __all__ = [
     "LogFormat",
     "LogLevel",
     "LoggingSettings",
+    "MetricsSettings",
     "SandboxSettings",
     "SecuritySettings",
     "Settings",

@@ -42,6 +42,14 @@ def production_problems(settings: Settings) -> list[str]:
             f"{MIN_SECRET_KEY_DISTINCT_CHARACTERS} different characters); "
             f"generate one: {NEW_KEY_COMMAND}"
         )
+    # Whoever guesses the metrics token reads how much the portal is used.
+    token = settings.metrics.token
+    if token is not None and len(set(token)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS:
+        problems.append(
+            f"PORTAL_METRICS_TOKEN: too easy to guess (fewer than "
+            f"{MIN_SECRET_KEY_DISTINCT_CHARACTERS} different characters); "
+            f"generate one: {NEW_KEY_COMMAND}"
+        )
     # The previous secret is checked too: a public one lets anyone sign webhooks.
     secrets = settings.kombo.webhook_secrets  # the previous one only while rotating
     for name, secret in zip(WEBHOOK_SECRET_VARIABLES, secrets, strict=False):

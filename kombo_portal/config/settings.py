@@ -27,6 +27,7 @@ from kombo_portal.config.environment import env_file_path, read_variables
 from kombo_portal.config.infrastructure import InfrastructureSettings
 from kombo_portal.config.kombo import KomboSettings
 from kombo_portal.config.logs import LoggingSettings
+from kombo_portal.config.metrics import MetricsSettings
 from kombo_portal.config.sandbox import SandboxSettings
 from kombo_portal.config.security import SecuritySettings
 from kombo_portal.config.values import is_blank
@@ -53,6 +54,7 @@ class Settings(BaseModel):
     infrastructure: InfrastructureSettings
     logging: LoggingSettings
     branding: BrandingSettings
+    metrics: MetricsSettings
 
     @property
     def sandbox_mode(self) -> bool:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from kombo_portal import metrics
 from kombo_portal.kombo.errors import FailureKind, KomboError
 from kombo_portal.kombo.models import (
     CreatedLink,
@@ -226,6 +227,15 @@ class KomboClient:
         self, method: str, path: str, body: dict[str, object] | None
     ) -> dict[str, object]:
         """One HTTP call: the envelope's data, or KomboError."""
+        with metrics.timed_kombo_call(_endpoint_template(method, path)) as measured:
+            response = await self._send(method, path, body, measured)
+        if response.status_code == 200:
+            return _success_data(response)
+        raise _error_from(response)
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, object] | None, measured: dict[str, str]
+    ) -> httpx.Response:
         started = time.monotonic()
         try:
             # httpx's timeouts bound each connect and each read, not the whole answer
@@ -234,12 +244,14 @@ class KomboClient:
             async with asyncio.timeout(self._timeout_seconds):
                 response = await self._http.request(method, path, json=body)
         except (httpx.TimeoutException, TimeoutError):
+            measured["status"] = "timeout"
             raise KomboError(
                 f"Kombo did not answer {method} /{_shown_path(path)} in time",
                 kind=FailureKind.TIMEOUT,
             ) from None
         except (httpx.TransportError, OSError) as error:
             # OSError: an in-process transport passes a dropped connection on as is.
+            measured["status"] = "connection_error"
             raise KomboError(
                 f"the connection to Kombo at {self.base_url} failed ({type(error).__name__})",
                 kind=FailureKind.CONNECTION,
@@ -252,9 +264,8 @@ class KomboClient:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
-        if response.status_code == 200:
-            return _success_data(response)
-        raise _error_from(response)
+        measured["status"] = str(response.status_code)
+        return response
 
 
 def _is_retryable(error: KomboError, repeatable: bool) -> bool:
@@ -355,6 +366,19 @@ def _shown_path(path: str) -> str:
     if path.startswith(EXCHANGE_PATH):
         return EXCHANGE_PATH + "..."
     return path
+
+
+def _endpoint_template(method: str, path: str) -> str:
+    """`GET /integrations/{id}`: the metrics' label for a call, never with an id or a
+    token in it (each would be a series of its own, and a token is worth an integration)."""
+    parts = path.split("/")
+    if path.startswith(EXCHANGE_PATH):
+        parts = [*EXCHANGE_PATH.rstrip("/").split("/"), "{token}"]
+    elif parts[0] == "integrations" and len(parts) > 1:
+        parts[1] = "{id}"
+    elif parts[0] == "tools" and len(parts) > 1:
+        parts[1] = "{category}"
+    return f"{method} /{'/'.join(parts)}"
 
 
 def _path_part(value: str) -> str:

@@ -4,11 +4,11 @@ when an action starts, closed with how it ended; refused actions are recorded to
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlmodel import Session, col
 
+from kombo_portal import metrics
 from kombo_portal.db.columns import column_length
 from kombo_portal.db.models import ConnectAttempt, utc_now
 from kombo_portal.i18n import category_name
@@ -25,6 +25,7 @@ def finish_attempt(attempt: ConnectAttempt, outcome: str, detail: str | None) ->
     attempt.outcome = outcome
     attempt.detail = detail
     attempt.finished_at = utc_now()
+    metrics.count_connect_attempt(attempt.action, outcome)
 
 
 def close_open_attempt(
@@ -42,22 +43,23 @@ def close_open_attempt(
     still_open = [col(ConnectAttempt.id) == attempt_id, col(ConnectAttempt.outcome) == "started"]
     if user_id is not None:
         still_open.append(col(ConnectAttempt.user_id) == user_id)
-    # An UPDATE's result is a cursor result: its row count says whether it matched.
-    closed = cast(
-        CursorResult[Any],
-        session.execute(
-            update(ConnectAttempt)
-            .where(*still_open)
-            .values(
-                outcome=outcome,
-                detail=detail[:MAX_DETAIL_LENGTH],
-                finished_at=utc_now(),
-                log_url=log_url[:MAX_LOG_URL_LENGTH] if log_url else None,
-            )
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    return closed.rowcount == 1
+    # The closed row's action, for the metrics; none when it was not open.
+    action = session.execute(
+        update(ConnectAttempt)
+        .where(*still_open)
+        .values(
+            outcome=outcome,
+            detail=detail[:MAX_DETAIL_LENGTH],
+            finished_at=utc_now(),
+            log_url=log_url[:MAX_LOG_URL_LENGTH] if log_url else None,
+        )
+        .returning(col(ConnectAttempt.action))
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if action is None:
+        return False
+    metrics.count_connect_attempt(action, outcome)
+    return True
 
 
 def record_finished(
@@ -71,6 +73,7 @@ def record_finished(
 ) -> None:
     """An action that started and ended at once (an invitation, a revocation)."""
     now = utc_now()
+    metrics.count_connect_attempt(action, outcome)
     session.add(
         ConnectAttempt(
             organisation_id=user.organisation_id,

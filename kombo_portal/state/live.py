@@ -34,6 +34,7 @@ from reflex.state import BaseState
 from reflex.utils import prerequisites
 from sqlalchemy import Engine
 
+from kombo_portal import metrics
 from kombo_portal.records.versions import listen_for_changes
 from kombo_portal.use_cases.page_data import PageData, read_page
 
@@ -59,14 +60,19 @@ class LocalTabs:
         self._tabs: dict[str, set[str]] = {}
 
     async def add(self, organisation_id: str, token: str) -> None:
-        self._tabs.setdefault(organisation_id, set()).add(token)
+        tabs = self._tabs.setdefault(organisation_id, set())
+        if token not in tabs:
+            metrics.pages_opened()
+        tabs.add(token)
 
     async def tokens(self, organisation_id: str) -> list[str]:
         return sorted(self._tabs.get(organisation_id, ()))
 
     async def remove(self, organisation_id: str, tokens: Iterable[str]) -> None:
         tabs = self._tabs.get(organisation_id, set())
-        tabs.difference_update(tokens)
+        gone = tabs.intersection(tokens)
+        metrics.pages_closed(len(gone))
+        tabs.difference_update(gone)
         if not tabs:
             self._tabs.pop(organisation_id, None)
 
@@ -82,7 +88,9 @@ class RedisTabs:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, token, str(int(time.time())))
             pipe.expire(key, REGISTRATION_SECONDS)
-            await pipe.execute()
+            added, _ = await pipe.execute()
+        # HSET counts new fields only: a tab registering again is not one more page.
+        metrics.pages_opened(int(added))
 
     async def tokens(self, organisation_id: str) -> list[str]:
         # redis-py's commands are typed for its sync and async clients at once.
@@ -94,7 +102,8 @@ class RedisTabs:
         gone = list(tokens)
         if gone:
             key = REDIS_KEY.format(organisation_id=organisation_id)
-            await cast(Awaitable[int], self._redis.hdel(key, *gone))
+            removed = await cast(Awaitable[int], self._redis.hdel(key, *gone))
+            metrics.pages_closed(removed)
 
 
 class PushRound:

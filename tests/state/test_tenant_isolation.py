@@ -82,6 +82,8 @@ ROUTES = {
     "/webhooks/kombo": "Kombo's signed events naming integrations and organisations "
     "(tests/api/test_webhooks.py)",
     "/webhooks/kombo/integration-created": "the same as /webhooks/kombo",
+    "/metrics": "a bearer token; answers only counts, no organisation's data "
+    "(tests/api/test_metrics.py)",
 }
 
 
