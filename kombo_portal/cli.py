@@ -8,6 +8,8 @@
     echo "$PASSWORD" | python -m kombo_portal user add ada@acme.example --org "Acme Inc." \\
         --role admin --name "Ada Lovelace" --language en --password-stdin
     python -m kombo_portal user list [--org "Acme Inc."]
+    python -m kombo_portal handoff --org-id 42 --org-name "Acme Inc." \\
+        --email ada@acme.example --role admin [--sub 7] [--name "Ada"] [--base-url URL]
 """
 
 from __future__ import annotations
@@ -287,6 +289,28 @@ def _user_list(args: argparse.Namespace, out: TextIO) -> None:
             )
 
 
+def _handoff(args: argparse.Namespace, out: TextIO) -> None:
+    from urllib.parse import urlencode
+
+    from kombo_portal.api.handoff import AUTH_HANDOFF_PATH
+    from kombo_portal.use_cases.handoff import make_token
+
+    settings = get_settings().handoff
+    if not settings.enabled:
+        raise CommandError("set PORTAL_HANDOFF_SECRET and PORTAL_HANDOFF_ISSUER first")
+    token = make_token(
+        settings,
+        subject=args.sub or args.email,
+        email=args.email,
+        organisation_id=args.org_id,
+        organisation_name=args.org_name,
+        role=args.role,
+        name=args.name or "",
+    )
+    query = urlencode({"token": token})
+    print(f"{args.base_url.rstrip('/')}{AUTH_HANDOFF_PATH}?{query}", file=out)
+
+
 def _add_port(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument(
         "--port",
@@ -353,6 +377,22 @@ def build_parser() -> argparse.ArgumentParser:
     user_list = user.add_parser("list", help="list users")
     user_list.add_argument("--org", help="only this organisation's")
     user_list.set_defaults(run=_user_list)
+
+    handoff = commands.add_parser(
+        "handoff", help="print a sign-in link as the product would make it (for testing)"
+    )
+    handoff.add_argument("--org-id", required=True, help="the organisation's id in the product")
+    handoff.add_argument("--org-name", required=True)
+    handoff.add_argument("--email", required=True)
+    handoff.add_argument("--role", choices=[role.value for role in Role], required=True)
+    handoff.add_argument("--sub", help="the user's id in the product (default: the email)")
+    handoff.add_argument("--name", help="shown in the portal (default: from the email)")
+    handoff.add_argument(
+        "--base-url",
+        default=f"http://localhost:{DEFAULT_PORT}",
+        help=f"the portal's address (default: http://localhost:{DEFAULT_PORT})",
+    )
+    handoff.set_defaults(run=_handoff)
     return parser
 
 

@@ -396,3 +396,29 @@ def test_build_always_builds_for_the_port_serve_will_use_and_serve_then_does_not
     assert [build["env"]["REFLEX_BACKEND_PORT"] for build in builds(tmp_path)] == ["4125", "4125"]
     assert exec_call(served)["argv"][-2:] == ["--frontend-port", "4125"]
     assert "Frontend build skipped" in served.stdout
+
+
+def test_handoff_prints_a_link_the_portal_accepts():
+    from kombo_portal.config import Settings
+    from kombo_portal.use_cases.handoff import check_token
+
+    secret, issuer = "a-hand-off-secret-of-at-least-32-characters", "https://app.test"
+    result = run_cli(
+        "handoff",
+        "--org-id", "42", "--org-name", "Acme", "--email", "ada@acme.test",
+        "--role", "member", "--base-url", "https://portal.test/",
+        env={"PORTAL_HANDOFF_SECRET": secret, "PORTAL_HANDOFF_ISSUER": issuer},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("https://portal.test/auth/handoff?token=")
+    settings = Settings.from_environment(
+        {"PORTAL_HANDOFF_SECRET": secret, "PORTAL_HANDOFF_ISSUER": issuer}, env_file=None
+    )
+    checked = check_token(link.split("token=", 1)[1], settings.handoff)
+    assert (checked.email, checked.role, checked.organisation_id) == (
+        "ada@acme.test",
+        "member",
+        "42",
+    )

@@ -24,6 +24,7 @@ from pydantic import (
 from kombo_portal.config.branding import BrandingSettings
 from kombo_portal.config.connect import ConnectSettings
 from kombo_portal.config.environment import env_file_path, read_variables
+from kombo_portal.config.handoff import HandoffSettings
 from kombo_portal.config.infrastructure import InfrastructureSettings
 from kombo_portal.config.kombo import KomboSettings
 from kombo_portal.config.logs import LoggingSettings
@@ -54,6 +55,7 @@ class Settings(BaseModel):
     infrastructure: InfrastructureSettings
     logging: LoggingSettings
     branding: BrandingSettings
+    handoff: HandoffSettings
     metrics: MetricsSettings
 
     @property

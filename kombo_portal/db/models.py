@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so later migrations can alter them (SQLite's batch mode needs names).
@@ -52,9 +52,22 @@ class Organisation(Table, table=True):
     """A customer of the operator. Its id is what goes to Kombo as `end_user_origin_id`."""
 
     __tablename__ = "organisation"
+    # One organisation per organisation of the operator's product (sign-in hand-off).
+    # A unique index, not a constraint: SQLite adds one without rebuilding the table.
+    __table_args__ = (
+        Index(
+            "ix_organisation_external_issuer_external_id",
+            "external_issuer",
+            "external_id",
+            unique=True,
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     name: str = Field(max_length=200, unique=True)
+    # Who made it through a hand-off (the token's `iss` and `org_id`); None otherwise.
+    external_issuer: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -72,12 +85,22 @@ class User(Table, table=True):
     """A customer admin or member; belongs to one organisation."""
 
     __tablename__ = "portal_user"
+    # A hand-off's user is its product's user (`iss`, `sub`), never whoever has the email.
+    __table_args__ = (
+        Index(
+            "ix_portal_user_external_issuer_external_subject",
+            "external_issuer",
+            "external_subject",
+            unique=True,
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
     # Stored lower-cased, so sign-in and uniqueness ignore case.
     email: str = Field(max_length=320, unique=True)
     name: str = Field(max_length=200)
+    # "" for a user who signs in only through a hand-off: no password matches it.
     password_hash: str = Field(max_length=200)
     role: str = Field(default=Role.MEMBER.value, max_length=16)
     # The language the user chose (en, de, ...); None until they choose one, and then
@@ -85,6 +108,19 @@ class User(Table, table=True):
     language: str | None = Field(default=None, max_length=2)
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    external_issuer: str | None = Field(default=None, max_length=200)
+    external_subject: str | None = Field(default=None, max_length=200)
+
+
+class UsedHandoff(Table, table=True):
+    """A hand-off token's `jti`, kept until the token expires, so it signs in only once."""
+
+    __tablename__ = "used_handoff"
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of issuer and jti
+    expires_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
 
 

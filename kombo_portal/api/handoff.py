@@ -1,0 +1,93 @@
+"""`GET /auth/handoff?token=...&to=...`: the operator's product signs its user in.
+
+Its backend makes a short-lived token (see use_cases.handoff) and sends the browser
+here; the portal makes or updates the user, sets the same HttpOnly session cookie as a
+password sign-in, and goes on to the Integrations page (or `to`, a path of this portal).
+Not found unless PORTAL_HANDOFF_SECRET is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from html import escape
+
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from kombo_portal.config import Settings
+from kombo_portal.cookies import SESSION_COOKIE
+from kombo_portal.i18n import preferred_language, translate
+from kombo_portal.paths import INTEGRATIONS_PATH
+from kombo_portal.use_cases.handoff import MAX_TOKEN_BYTES, HandoffRefused, sign_in_handed_off
+
+AUTH_HANDOFF_PATH = "/auth/handoff"
+MAX_PATH_LENGTH = 2000
+
+logger = logging.getLogger(__name__)
+
+
+def local_path(to: str) -> str | None:
+    """`to` if it is a path of this portal ("/..."), else None: never another host,
+    whether spelled `//host`, `/\\host`, with a scheme, or with characters browsers drop."""
+    if (
+        not to.startswith("/")
+        or to.startswith(("//", "/\\"))
+        or len(to) > MAX_PATH_LENGTH
+        or any(character <= " " or character in "\\\x7f" for character in to)
+    ):
+        return None
+    return to
+
+
+def refused_page(language: str, expired: bool) -> str:
+    """What the person sees, in their browser's language: expired links can be opened
+    again from the product; the others need the operator."""
+    message = "handoff.expired" if expired else "handoff.refused"
+    return f"""<!doctype html><html lang="{language}"><head><meta charset="utf-8">
+<title>{escape(translate(language, "handoff.refused_title"))}</title></head><body>
+<p>{escape(translate(language, message))}</p>
+</body></html>"""
+
+
+def handoff_route(get_engine: Callable[[], Engine], get_settings: Callable[[], Settings]):
+    async def hand_off(request: Request) -> Response:
+        settings = get_settings()
+        if not settings.handoff.enabled:
+            return PlainTextResponse("Not Found", status_code=404)
+        # Cut before anything reads it: an oversized token is refused by its length.
+        token = request.query_params.get("token", "")[: MAX_TOKEN_BYTES + 1]
+        try:
+            handed_off = await sign_in_handed_off(
+                get_engine(),
+                settings.handoff,
+                settings.security.secret_key,
+                token,
+                timedelta(hours=settings.security.session_hours),
+            )
+        except HandoffRefused as refused:
+            # The reason, never the token (it would sign in whoever reads the log).
+            logger.warning("sign-in hand-off refused: %s", refused.reason)
+            language = preferred_language(request.headers.get("accept-language", ""))
+            status = 401 if refused.expired else 400
+            return HTMLResponse(refused_page(language, refused.expired), status_code=status)
+        logger.info("sign-in hand-off: %s signed in as %s", handed_off.email, handed_off.role)
+        to = local_path(request.query_params.get("to", "")) or INTEGRATIONS_PATH
+        response = RedirectResponse(to, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            handed_off.session_token,
+            max_age=int(settings.security.session_hours * 3600),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.security.cookie_secure,
+        )
+        # The token is in this page's URL: it must not leave in a Referer.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return Route(AUTH_HANDOFF_PATH, hand_off, methods=["GET"])

@@ -1,0 +1,129 @@
+"""Users and organisations that come from the operator's own product through a signed
+hand-off (see use_cases.handoff): found by the product's keys (issuer and subject, issuer
+and organisation id), never by email or name alone, and brought up to date from the
+newest token on every visit."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from kombo_portal.db.locks import hold_lock
+from kombo_portal.db.models import Organisation, Role, UsedHandoff, User, utc_now
+from kombo_portal.records.accounts import normalise_email
+
+
+class HandoffConflict(ValueError):
+    """The token's email belongs to another user of the portal; the message is for the operator."""
+
+
+@dataclass(frozen=True)
+class HandoffIdentity:
+    """The checked claims of one token: who, in which organisation, with which role."""
+
+    issuer: str
+    subject: str
+    email: str
+    name: str
+    organisation_id: str
+    organisation_name: str
+    role: Role
+    language: str | None
+    token_id: str
+    expires_at: datetime
+
+
+def _used_key(issuer: str, token_id: str) -> str:
+    return hashlib.sha256(f"{issuer}\n{token_id}".encode()).hexdigest()
+
+
+def spend_token_id(
+    session: Session, identity: HandoffIdentity, now: datetime | None = None
+) -> bool:
+    """Remember the token's `jti` until it expires; False if it was used already."""
+    now = now or utc_now()
+    key = _used_key(identity.issuer, identity.token_id)
+    # Two loads of the same link at once: the second waits here, then finds the first's row.
+    hold_lock(session, f"handoff:{key}")
+    session.exec(delete(UsedHandoff).where(col(UsedHandoff.expires_at) < now))
+    if session.get(UsedHandoff, key) is not None:
+        return False
+    session.add(UsedHandoff(id=key, expires_at=identity.expires_at))
+    return True
+
+
+def _free_name(session: Session, wanted: str, external_id: str, own_id: str | None) -> str:
+    """`wanted`, unless another organisation has that name (any case): then with the
+    product's organisation id, so two customers named alike both get in."""
+    taken = session.exec(
+        select(Organisation.id).where(func.lower(Organisation.name) == wanted.lower())
+    ).first()
+    if taken is None or taken == own_id:
+        return wanted
+    return f"{wanted[: 200 - len(external_id) - 3]} ({external_id})"
+
+
+def _organisation(session: Session, identity: HandoffIdentity) -> Organisation:
+    hold_lock(session, f"handoff-organisation:{identity.issuer}:{identity.organisation_id}")
+    organisation = session.exec(
+        select(Organisation)
+        .where(Organisation.external_issuer == identity.issuer)
+        .where(Organisation.external_id == identity.organisation_id)
+    ).first()
+    wanted = " ".join(identity.organisation_name.split())[:200]
+    if organisation is None:
+        organisation = Organisation(
+            name=_free_name(session, wanted, identity.organisation_id, None),
+            external_issuer=identity.issuer,
+            external_id=identity.organisation_id,
+        )
+    elif organisation.name != wanted:
+        organisation.name = _free_name(session, wanted, identity.organisation_id, organisation.id)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def provision_user(session: Session, identity: HandoffIdentity) -> User:
+    """The portal user for this identity: made on the first visit, updated on later ones
+    (name, email, organisation name, role). Raises HandoffConflict when the email is
+    another user's."""
+    organisation = _organisation(session, identity)
+    hold_lock(session, f"handoff-user:{identity.issuer}:{identity.subject}")
+    user = session.exec(
+        select(User)
+        .where(User.external_issuer == identity.issuer)
+        .where(User.external_subject == identity.subject)
+    ).first()
+    email = normalise_email(identity.email)
+    holder = session.exec(select(User).where(User.email == email)).first()
+    if holder is not None and (user is None or holder.id != user.id):
+        # Emails are unique in the portal; signing in as whoever has it would hand one
+        # person's account to another.
+        raise HandoffConflict(f"the email {email} belongs to another portal user")
+    name = " ".join(identity.name.split())[:200] or email.split("@")[0]
+    if user is None:
+        user = User(
+            organisation_id=organisation.id,
+            email=email,
+            name=name,
+            password_hash="",
+            role=identity.role.value,
+            language=identity.language,
+            external_issuer=identity.issuer,
+            external_subject=identity.subject,
+        )
+    else:
+        user.organisation_id = organisation.id
+        user.email = email
+        user.name = name
+        user.role = identity.role.value
+        # The token's locale only starts a new user off: a language chosen in the
+        # portal since then stays.
+    session.add(user)
+    session.flush()
+    return user
