@@ -82,6 +82,8 @@ ROUTES = {
     "/webhooks/kombo": "Kombo's signed events naming integrations and organisations "
     "(tests/api/test_webhooks.py)",
     "/webhooks/kombo/integration-created": "the same as /webhooks/kombo",
+    "/auth/handoff": "a host-signed token naming the user and their organisation; "
+    "the organisation comes only from a verified token (tests/api/test_handoff.py)",
     "/metrics": "a bearer token; answers only counts, no organisation's data "
     "(tests/api/test_metrics.py)",
 }
