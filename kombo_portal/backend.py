@@ -66,7 +66,11 @@ class Backend:
     async def lifespan(self) -> AsyncIterator[None]:
         """Runs while the web server runs: fetches tool details that are due, delivers
         sandbox webhooks, closes the pool."""
-        await prepare_demo_accounts(self.engine, sandbox_mode=self.sandbox is not None)
+        await prepare_demo_accounts(
+            self.engine,
+            sandbox_mode=self.sandbox is not None,
+            demo_issuer=self.settings.handoff.issuer if self.settings.demo_handoff else None,
+        )
         running = [asyncio.create_task(self.details_fetcher.run())]
         if self.deliverer:
             running.append(asyncio.create_task(self.deliverer.run()))

@@ -15,6 +15,8 @@ SIGN_IN_PATH = "/sign-in"
 # The session cookie's routes (api.auth).
 AUTH_SESSION_PATH = "/auth/session"
 AUTH_SIGN_OUT_PATH = "/auth/sign-out"
+# Sandbox mode only: the stand-in host product that hands its demo admin off (api.demo_host).
+DEMO_HANDOFF_PATH = "/auth/demo-host"
 # The path the sign-in nonce cookie is limited to: both routes above.
 AUTH_COOKIE_PATH = "/auth"
 

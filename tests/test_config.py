@@ -391,3 +391,48 @@ def test_an_accent_whose_buttons_lack_contrast_is_a_production_warning():
 
     assert len(warnings) == 1
     assert warnings[0].startswith("PORTAL_ACCENT_COLOR: orange gives buttons")
+
+
+def test_password_sign_in_goes_off_only_with_another_way_in_and_a_host_page():
+    real = {
+        "KOMBO_API_KEY": "ks_prod_abcdef",
+        "KOMBO_WEBHOOK_SECRET": "whsec_real",
+        "PORTAL_SECRET_KEY": "k" * 40,
+    }
+    handoff = {"PORTAL_HANDOFF_SECRET": "h" * 40, "PORTAL_HANDOFF_ISSUER": "https://app.test"}
+    host = {"PORTAL_HOST_SIGN_IN_URL": "https://app.test/login"}
+
+    with pytest.raises(SettingsError, match=r"^PORTAL_PASSWORD_SIGN_IN: can be 0 only when"):
+        Settings.from_environment({**real, **host, "PORTAL_PASSWORD_SIGN_IN": "0"}, env_file=None)
+    with pytest.raises(SettingsError, match=r"^PORTAL_HOST_SIGN_IN_URL: required when"):
+        Settings.from_environment({**real, **handoff, "PORTAL_PASSWORD_SIGN_IN": "0"})
+    with pytest.raises(SettingsError, match=r"^PORTAL_HOST_SIGN_IN_URL: must start with"):
+        Settings.from_environment({**host, "PORTAL_HOST_SIGN_IN_URL": "app.test/login"})
+    with pytest.raises(SettingsError, match=r"^PORTAL_HOST_SIGN_OUT_URL: must start with"):
+        Settings.from_environment({"PORTAL_HOST_SIGN_OUT_URL": "javascript:alert(1)"})
+    off = Settings.from_environment({**real, **handoff, **host, "PORTAL_PASSWORD_SIGN_IN": "0"})
+    assert (off.sign_in.password, off.sign_in.host_sign_in_url) == (False, "https://app.test/login")
+    # Sandbox mode's published hand-off counts as a way in.
+    assert not Settings.from_environment({**host, "PORTAL_PASSWORD_SIGN_IN": "0"}).sign_in.password
+    assert Settings.from_environment({}, env_file=None).sign_in.password
+
+
+def test_the_sandbox_hand_off_secret_is_a_production_problem():
+    from kombo_portal.config import production_problems
+    from kombo_portal.config.sandbox import SANDBOX_HANDOFF_SECRET
+
+    real = {
+        "KOMBO_API_KEY": "ks_prod_abcdef",
+        "KOMBO_WEBHOOK_SECRET": "whsec_9fK2mQ7xL1",
+        "PORTAL_SECRET_KEY": "Zq3v8Rk1Wm5Tn0Lp7Hs2Jd9Gf4Xc6Bb1",
+        "PORTAL_HANDOFF_ISSUER": "https://app.test",
+    }
+    published = Settings.from_environment({**real, "PORTAL_HANDOFF_SECRET": SANDBOX_HANDOFF_SECRET})
+    assert production_problems(published) == [
+        "PORTAL_HANDOFF_SECRET: is the sandbox's published development value; generate one: "
+        'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+    ]
+    own = Settings.from_environment(
+        {**real, "PORTAL_HANDOFF_SECRET": "Hq3v8Rk1Wm5Tn0Lp7Hs2Jd9Gf4Xc6Bb1"}
+    )
+    assert production_problems(own) == []

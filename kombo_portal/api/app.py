@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from kombo_portal.api.auth import auth_routes
+from kombo_portal.api.demo_host import demo_host_route
 from kombo_portal.api.handoff import handoff_route
 from kombo_portal.api.health import health_route
 from kombo_portal.api.metrics import metrics_route
@@ -34,6 +35,7 @@ def create_backend_api(
         health_route(get_engine, lambda: get_settings().sandbox_mode),
         *auth_routes(get_engine, get_settings),
         handoff_route(get_engine, get_settings),
+        demo_host_route(get_settings),
         *webhook_routes(get_engine, get_webhook_secrets, details_needed),
         metrics_route(get_metrics_token),
     ]

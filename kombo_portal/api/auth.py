@@ -5,7 +5,8 @@ JavaScript, which cannot make them HttpOnly; these routes can.
   browser here with a one-time grant; it sets the HttpOnly session cookie and
   sends the browser on to the page it came for.
 - `POST /auth/sign-out?to=...`: ends the session, clears the cookie, and goes back
-  to the sign-in page (only on this same host). Only a form posted from a page of
+  to the sign-in page (only on this same host), or to the host product's page
+  (PORTAL_HOST_SIGN_OUT_URL). Only a form posted from a page of
   this host signs out (its Origin, else its Referer, says so): a GET, or a post from
   another site, changes nothing (405, 403).
 """
@@ -108,8 +109,10 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
             return HTMLResponse(NOT_FROM_THIS_SITE, status_code=403)
         token = request.cookies.get(SESSION_COOKIE, "")
         await sign_out_everywhere(get_engine(), settings.security.secret_key, token)
-        to = request.query_params.get("to", "")
-        response = RedirectResponse(to if same_host(to, request) else SIGN_IN_PATH, 303)
+        # Back to the host product where the operator says so; else the page asked for.
+        to = settings.sign_in.host_sign_out_url or request.query_params.get("to", "")
+        trusted = to == settings.sign_in.host_sign_out_url or same_host(to, request)
+        response = RedirectResponse(to if trusted else SIGN_IN_PATH, 303)
         response.delete_cookie(
             SESSION_COOKIE,
             path="/",

@@ -2,7 +2,8 @@
 
 Its backend makes a short-lived token (see use_cases.handoff) and sends the browser
 here; the portal makes or updates the user, sets the same HttpOnly session cookie as a
-password sign-in, and goes on to the Integrations page (or `to`, a path of this portal).
+password sign-in, and goes on to the Integrations page (or `to`, a path of this portal
+or a page on this host).
 Not found unless PORTAL_HANDOFF_SECRET is set.
 """
 
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from kombo_portal.api.auth import same_host
 from kombo_portal.config import Settings
 from kombo_portal.cookies import SESSION_COOKIE
 from kombo_portal.i18n import preferred_language, translate
@@ -41,6 +43,15 @@ def local_path(to: str) -> str | None:
     ):
         return None
     return to
+
+
+def destination(to: str, request: Request) -> str:
+    """Where a signed-in hand-off goes on: `to` if it is a path of this portal or a page
+    on this host (in development the pages are on another port than this route), else
+    the Integrations page."""
+    if local_path(to) is not None or same_host(to, request):
+        return to
+    return INTEGRATIONS_PATH
 
 
 def refused_page(language: str, expired: bool) -> str:
@@ -75,7 +86,7 @@ def handoff_route(get_engine: Callable[[], Engine], get_settings: Callable[[], S
             status = 401 if refused.expired else 400
             return HTMLResponse(refused_page(language, refused.expired), status_code=status)
         logger.info("sign-in hand-off: %s signed in as %s", handed_off.email, handed_off.role)
-        to = local_path(request.query_params.get("to", "")) or INTEGRATIONS_PATH
+        to = destination(request.query_params.get("to", ""), request)
         response = RedirectResponse(to, status_code=303)
         response.set_cookie(
             SESSION_COOKIE,

@@ -7,7 +7,11 @@ and prints the warnings, and `check` reports both.
 
 from __future__ import annotations
 
-from kombo_portal.config.sandbox import SANDBOX_SECRET_KEY, SANDBOX_WEBHOOK_SECRET
+from kombo_portal.config.sandbox import (
+    SANDBOX_HANDOFF_SECRET,
+    SANDBOX_SECRET_KEY,
+    SANDBOX_WEBHOOK_SECRET,
+)
 from kombo_portal.config.settings import Settings
 from kombo_portal.theme import ACCESSIBLE_ACCENT_COLORS
 
@@ -48,6 +52,12 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             f"PORTAL_METRICS_TOKEN: too easy to guess (fewer than "
             f"{MIN_SECRET_KEY_DISTINCT_CHARACTERS} different characters); "
+            f"generate one: {NEW_KEY_COMMAND}"
+        )
+    # With the published hand-off secret anyone could sign in as anyone, in any role.
+    if settings.handoff.secret == SANDBOX_HANDOFF_SECRET:
+        problems.append(
+            f"PORTAL_HANDOFF_SECRET: is the sandbox's published development value; "
             f"generate one: {NEW_KEY_COMMAND}"
         )
     # The previous secret is checked too: a public one lets anyone sign webhooks.

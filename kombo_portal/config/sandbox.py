@@ -12,6 +12,10 @@ from kombo_portal.config.values import ConcernSettings, OptionalText, url_starti
 # Real mode refuses to start without real values in their place.
 SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_development_only"  # noqa: S105 (public on purpose)
 SANDBOX_SECRET_KEY = "sandbox-development-only-secret-key-change-me"  # noqa: S105
+# Sandbox mode's hand-off, so a newcomer can sign in the way a host product would
+# (the sign-in page's demo button, and `python -m kombo_portal handoff`).
+SANDBOX_HANDOFF_SECRET = "sandbox-handoff-development-only-secret"  # noqa: S105
+SANDBOX_HANDOFF_ISSUER = "sandbox-host"
 # The key the local sandbox accepts on its API (it is not a Kombo key).
 DEFAULT_SANDBOX_API_KEY = "ks_dev_local_sandbox"
 

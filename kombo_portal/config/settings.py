@@ -29,8 +29,13 @@ from kombo_portal.config.infrastructure import InfrastructureSettings
 from kombo_portal.config.kombo import KomboSettings
 from kombo_portal.config.logs import LoggingSettings
 from kombo_portal.config.metrics import MetricsSettings
-from kombo_portal.config.sandbox import SandboxSettings
+from kombo_portal.config.sandbox import (
+    SANDBOX_HANDOFF_ISSUER,
+    SANDBOX_HANDOFF_SECRET,
+    SandboxSettings,
+)
 from kombo_portal.config.security import SecuritySettings
+from kombo_portal.config.sign_in import SignInSettings
 from kombo_portal.config.values import is_blank
 
 
@@ -57,6 +62,7 @@ class Settings(BaseModel):
     branding: BrandingSettings
     handoff: HandoffSettings
     metrics: MetricsSettings
+    sign_in: SignInSettings
 
     @property
     def sandbox_mode(self) -> bool:
@@ -77,6 +83,50 @@ class Settings(BaseModel):
         if kombo.api_key is not None and (chosen is None or is_blank(chosen)):
             return {**variables, "PORTAL_COOKIE_SECURE": True}
         return variables
+
+    @field_validator("handoff", mode="before")
+    @classmethod
+    def _sandbox_mode_hands_off_with_published_values(
+        cls, variables: object, info: ValidationInfo
+    ) -> object:
+        # Like its other secrets, sandbox mode's hand-off secret is public: it is there
+        # to show the flow. Real mode has none unless the operator sets one.
+        kombo = info.data.get("kombo")
+        if not (isinstance(variables, Mapping) and isinstance(kombo, KomboSettings)):
+            return variables
+        if kombo.api_key is not None or any(
+            not is_blank(value)
+            for name, value in variables.items()
+            if name.startswith("PORTAL_HANDOFF_")
+        ):
+            return variables
+        return {
+            **variables,
+            "PORTAL_HANDOFF_SECRET": SANDBOX_HANDOFF_SECRET,
+            "PORTAL_HANDOFF_ISSUER": SANDBOX_HANDOFF_ISSUER,
+        }
+
+    @property
+    def demo_handoff(self) -> bool:
+        """Sandbox mode with its published hand-off secret: the portal can play the host
+        product and hand its demo admin off to itself."""
+        return self.sandbox_mode and self.handoff.secret == SANDBOX_HANDOFF_SECRET
+
+    @model_validator(mode="after")
+    def _password_off_needs_another_way_in(self) -> Self:
+        if self.sign_in.password:
+            return self
+        if not self.handoff.enabled:
+            raise ValueError(
+                "PORTAL_PASSWORD_SIGN_IN: can be 0 only when PORTAL_HANDOFF_SECRET "
+                "(or another hand-off key) is set"
+            )
+        if self.sign_in.host_sign_in_url is None:
+            raise ValueError(
+                "PORTAL_HOST_SIGN_IN_URL: required when PORTAL_PASSWORD_SIGN_IN=0 "
+                "(the page of your product where people sign in)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _real_mode_needs_real_secrets(self) -> Self:

@@ -83,40 +83,91 @@ def sign_in_page() -> rx.Component:
 
 
 def sign_in_card() -> rx.Component:
+    settings = get_settings()
     return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading(t(SIGN_IN_TITLE_KEY), as_="h1", size="6"),
-                *([demo_credentials()] if get_settings().sandbox_mode else []),
-                rx.cond(
-                    AuthState.sign_in_error != "",
-                    rx.callout(
-                        AuthState.sign_in_error,
-                        icon="triangle-alert",
-                        color_scheme="red",
-                        role="alert",
-                    ),
+        rx.vstack(
+            rx.heading(t(SIGN_IN_TITLE_KEY), as_="h1", size="6"),
+            *([demo_credentials()] if settings.sandbox_mode and settings.sign_in.password else []),
+            rx.cond(
+                AuthState.sign_in_error != "",
+                rx.callout(
+                    AuthState.sign_in_error,
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    role="alert",
                 ),
-                labelled_input(t("sign_in.email"), "email", type="email", auto_complete="username"),
-                labelled_input(
-                    t("sign_in.password"),
-                    "password",
-                    type="password",
-                    auto_complete="current-password",
-                ),
-                rx.button(
-                    t("sign_in.submit"),
-                    type="submit",
-                    size="3",
-                    width="100%",
-                    disabled=~page_is_live(),
-                ),
-                spacing="4",
-                width="100%",
             ),
-            on_submit=AuthState.sign_in,
-            reset_on_submit=False,
+            password_form() if settings.sign_in.password else host_sign_in(),
+            *([demo_handoff()] if settings.demo_handoff else []),
+            spacing="4",
+            width="100%",
         ),
         width="100%",
         size="4",
+    )
+
+
+def password_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            labelled_input(t("sign_in.email"), "email", type="email", auto_complete="username"),
+            labelled_input(
+                t("sign_in.password"),
+                "password",
+                type="password",
+                auto_complete="current-password",
+            ),
+            rx.button(
+                t("sign_in.submit"),
+                type="submit",
+                size="3",
+                width="100%",
+                disabled=~page_is_live(),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=AuthState.sign_in,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def host_sign_in() -> rx.Component:
+    """With password sign-in off: where people sign in instead (the host product)."""
+    url = get_settings().sign_in.host_sign_in_url or ""
+    return rx.vstack(
+        rx.text(t("sign_in.host_only")),
+        rx.link(
+            rx.button(t("sign_in.host_link"), size="3", width="100%"),
+            href=url,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def demo_handoff() -> rx.Component:
+    """Sandbox mode: the sign-in a host product would make, played by the portal."""
+    return rx.vstack(
+        rx.hstack(
+            rx.separator(size="4"),
+            rx.text(t("sign_in.or"), size="2", color_scheme="gray"),
+            rx.separator(size="4"),
+            align="center",
+            width="100%",
+        ),
+        rx.button(
+            rx.icon("arrow-right-left"),
+            t("sign_in.demo_handoff"),
+            on_click=AuthState.sign_in_through_demo_host,
+            variant="outline",
+            size="3",
+            width="100%",
+            disabled=~page_is_live(),
+        ),
+        rx.text(t("sign_in.demo_handoff_hint"), size="2", color_scheme="gray"),
+        spacing="3",
+        width="100%",
     )

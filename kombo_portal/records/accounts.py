@@ -207,7 +207,12 @@ def _password_matches(password_hash: str, password: str) -> bool:
 DEMO_ORGANISATION = "Demo Company"
 DEMO_ADMIN_EMAIL = "admin@demo.test"
 DEMO_MEMBER_EMAIL = "member@demo.test"
+DEMO_ADMIN_NAME = "Dana Demo"
 DEMO_PASSWORD = "sandbox-demo-password"  # noqa: S105 (public on purpose, sandbox only)
+# The demo accounts' keys in the sandbox's stand-in host product, whose hand-off signs
+# them in as a real product would (see api.demo_host).
+DEMO_ORGANISATION_ID = "demo-company"
+DEMO_SUBJECTS = {DEMO_ADMIN_EMAIL: "demo-admin", DEMO_MEMBER_EMAIL: "demo-member"}
 
 
 def ensure_demo_accounts(session: Session) -> bool:
@@ -219,7 +224,7 @@ def ensure_demo_accounts(session: Session) -> bool:
         return False
     create_organisation(session, DEMO_ORGANISATION)
     for email, name, role in (
-        (DEMO_ADMIN_EMAIL, "Dana Demo", Role.ADMIN),
+        (DEMO_ADMIN_EMAIL, DEMO_ADMIN_NAME, Role.ADMIN),
         (DEMO_MEMBER_EMAIL, "Max Member", Role.MEMBER),
     ):
         create_user(
@@ -233,24 +238,45 @@ def ensure_demo_accounts(session: Session) -> bool:
     return True
 
 
+def link_demo_accounts(session: Session, issuer: str) -> None:
+    """Give the demo organisation and users their keys in the stand-in host product
+    (`issuer`), so its hand-off finds them rather than refusing their taken emails."""
+    demo = find_organisation(session, DEMO_ORGANISATION)
+    if demo is None:
+        return
+    if demo.external_issuer is None:
+        demo.external_issuer, demo.external_id = issuer, DEMO_ORGANISATION_ID
+        session.add(demo)
+    for user in list_users(session, demo):
+        subject = DEMO_SUBJECTS.get(user.email)
+        if subject is not None and user.external_issuer is None:
+            user.external_issuer, user.external_subject = issuer, subject
+            session.add(user)
+
+
 # Not an argon2 hash: no password ever matches it.
 LOCKED_PASSWORD_HASH = "!locked"  # noqa: S105
 
 
 def lock_demo_accounts(session: Session) -> int:
-    """With a real Kombo key, the public demo credentials must not sign anyone in.
+    """With a real Kombo key, the public demo credentials must not sign anyone in, nor
+    the sandbox's published hand-off keys.
 
-    Locks the demo users' passwords and ends their sessions; returns how many it locked.
+    Locks the demo users' passwords, unlinks them from the stand-in host product and ends
+    their sessions; returns how many it locked.
     """
     demo = find_organisation(session, DEMO_ORGANISATION)
     if demo is None:
         return 0
     locked = 0
     for user in list_users(session, demo):
-        if user.email in (DEMO_ADMIN_EMAIL, DEMO_MEMBER_EMAIL) and user.password_hash != (
-            LOCKED_PASSWORD_HASH
+        if user.email in DEMO_SUBJECTS and (
+            user.password_hash != LOCKED_PASSWORD_HASH
+            or user.external_subject == DEMO_SUBJECTS[user.email]
         ):
             user.password_hash = LOCKED_PASSWORD_HASH
+            if user.external_subject == DEMO_SUBJECTS[user.email]:
+                user.external_issuer = user.external_subject = None
             session.add(user)
             session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
             locked += 1

@@ -32,6 +32,7 @@ from kombo_portal.paths import (
     AUTH_COOKIE_PATH,
     AUTH_SESSION_PATH,
     AUTH_SIGN_OUT_PATH,
+    DEMO_HANDOFF_PATH,
     HOME_PATH,
     SIGN_IN_PATH,
 )
@@ -179,6 +180,11 @@ class AuthState(rx.State):
         fields = form_data if isinstance(form_data, dict) else {}
         email, password = fields.get("email", ""), fields.get("password", "")
         self.sign_in_error = ""
+        backend = current_backend()
+        if not backend.settings.sign_in.password:
+            # The form is not on the page, but its event can still be sent.
+            self.sign_in_error = self._t("sign_in.password_off")
+            return None
         if not isinstance(email, str) or not isinstance(password, str):
             email = password = ""
         if not email.strip() or not password:
@@ -198,7 +204,6 @@ class AuthState(rx.State):
             return None
         next_path = _safe_next(self.router.url.query_parameters.get("next"))
         nonce = secrets.token_urlsafe(24)
-        backend = current_backend()
         try:
             grant = await sessions.sign_in(
                 backend.engine,
@@ -216,6 +221,17 @@ class AuthState(rx.State):
         # A full page load (not in-app navigation): the route sets the cookie.
         self._leave_page(f"{self._backend_url()}{AUTH_SESSION_PATH}?grant={quote(grant)}", nonce)
         return None
+
+    @rx.event
+    def sign_in_through_demo_host(self):
+        """Sandbox mode: sign in as the demo admin the way a host product does, through
+        the stand-in host's hand-off (api.demo_host), then back to the page asked for."""
+        self.sign_in_error = ""
+        if not current_backend().settings.demo_handoff:
+            self.sign_in_error = self._t(inputs.BAD_REQUEST)
+            return
+        page = self.router.headers.origin + _safe_next(self.router.url.query_parameters.get("next"))
+        self._leave_page(f"{self._backend_url()}{DEMO_HANDOFF_PATH}?to={quote(page, safe='')}")
 
     @rx.event
     async def sign_out(self):

@@ -13,6 +13,7 @@ from kombo_portal.db.transaction import transaction
 from kombo_portal.records.accounts import (
     AccountError,
     ensure_demo_accounts,
+    link_demo_accounts,
     lock_demo_accounts,
     set_language,
 )
@@ -30,13 +31,17 @@ async def choose_language(engine: Engine, user_id: str, language: str) -> None:
     await in_database_thread(store)
 
 
-async def prepare_demo_accounts(engine: Engine, *, sandbox_mode: bool) -> None:
+async def prepare_demo_accounts(
+    engine: Engine, *, sandbox_mode: bool, demo_issuer: str | None = None
+) -> None:
     """The demo accounts exist in sandbox mode, and are locked otherwise (their password
-    is public). Every worker of every instance runs this as it starts, often at once."""
-    await in_database_thread(_prepare_demo_accounts, engine, sandbox_mode)
+    is public). With `demo_issuer` (the sandbox's published hand-off), they are linked to
+    that stand-in host product. Every worker of every instance runs this as it starts,
+    often at once."""
+    await in_database_thread(_prepare_demo_accounts, engine, sandbox_mode, demo_issuer)
 
 
-def _prepare_demo_accounts(engine: Engine, sandbox_mode: bool) -> None:
+def _prepare_demo_accounts(engine: Engine, sandbox_mode: bool, demo_issuer: str | None) -> None:
     if sandbox_mode:
         try:
             with transaction(engine) as session:
@@ -44,6 +49,8 @@ def _prepare_demo_accounts(engine: Engine, sandbox_mode: bool) -> None:
         except (IntegrityError, AccountError):
             # Another worker created them first (and committed): nothing left to do.
             logger.debug("The demo accounts were created by another process")
+        if demo_issuer is not None:
+            _link_demo_accounts(engine, demo_issuer)
         return
     with transaction(engine) as session:
         if locked := lock_demo_accounts(session):
@@ -52,3 +59,14 @@ def _prepare_demo_accounts(engine: Engine, sandbox_mode: bool) -> None:
                 "real Kombo key",
                 locked,
             )
+
+
+def _link_demo_accounts(engine: Engine, issuer: str) -> None:
+    # Every worker writes the same keys: whichever commits last changes nothing.
+    try:
+        with transaction(engine) as session:
+            link_demo_accounts(session, issuer)
+    except IntegrityError:
+        # A user made by an earlier hand-off holds the demo keys: that one stays, and
+        # the demo button signs in as it.
+        logger.warning("The demo accounts were not linked to the sandbox's hand-off: keys taken")

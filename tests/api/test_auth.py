@@ -281,3 +281,27 @@ def test_a_url_a_browser_could_read_differently_is_not_this_host(url):
 
     assert not same_host(url, request)
     assert same_host("http://testserver/sign-in", request)
+
+
+def test_sign_out_goes_back_to_the_host_product_where_configured(engine, people):
+    from starlette.applications import Starlette
+
+    from kombo_portal.api.auth import auth_routes
+    from kombo_portal.config import Settings
+
+    host = "https://app.product.test/signed-out?from=portal"
+    settings = Settings.from_environment({"PORTAL_HOST_SIGN_OUT_URL": host}, env_file=None)
+    app = Starlette(routes=auth_routes(lambda: engine, lambda: settings))
+    client = TestClient(app, follow_redirects=False)
+    with transaction(engine) as session:
+        token = start_session(
+            session, find_user(session, "admin@acme.test"), settings.security.secret_key
+        )
+
+    out = sign_out(client, token)
+
+    assert out.status_code == 303
+    assert out.headers["location"] == host
+    assert signed_in_email(engine, token) is None
+    # A post from another site still signs nobody out, and goes nowhere.
+    assert sign_out(client, origin="https://evil.test").status_code == 403

@@ -11,7 +11,6 @@ from sqlmodel import func, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from kombo_portal.api import create_backend_api
 from kombo_portal.api.handoff import handoff_route, local_path
 from kombo_portal.config import Settings
 from kombo_portal.cookies import SESSION_COOKIE
@@ -214,7 +213,17 @@ def test_it_goes_on_only_to_a_page_of_this_portal(client, to, where):
 
 
 def test_without_a_secret_the_route_is_not_there(engine):
-    client = TestClient(create_backend_api(lambda: engine), follow_redirects=False)
+    # Real mode: sandbox mode has the sandbox's published secret (tests/api/test_demo_host.py).
+    real_mode = Settings.from_environment(
+        {
+            "KOMBO_API_KEY": "ks_test_key",
+            "KOMBO_WEBHOOK_SECRET": "whsec_test",
+            "PORTAL_SECRET_KEY": "k" * 16 + "-a-long-and-random-enough-key",
+        },
+        env_file=None,
+    )
+    app = Starlette(routes=[handoff_route(lambda: engine, lambda: real_mode)])
+    client = TestClient(app, follow_redirects=False)
     assert client.get("/auth/handoff", params={"token": token()}).status_code == 404
 
 

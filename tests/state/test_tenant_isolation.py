@@ -59,6 +59,8 @@ EVENTS_WITHOUT_IDS = {
     "AuthState.skip_sign_in_if_signed_in": "nothing",
     "AuthState.sign_in": "credentials (tests/state/test_sessions_on_the_page.py)",
     "AuthState.sign_out": "nothing",
+    "AuthState.sign_in_through_demo_host": "nothing (sandbox mode's demo admin; "
+    "tests/state/test_demo_handoff.py)",
     "AuthState.choose_language": "a language code (tests/state/test_languages.py)",
     "AuthState.setvar": "Reflex's own; no setters exist (test below)",
     "IntegrationsState.setvar": "Reflex's own; no setters exist (test below)",
@@ -84,6 +86,8 @@ ROUTES = {
     "/webhooks/kombo/integration-created": "the same as /webhooks/kombo",
     "/auth/handoff": "a host-signed token naming the user and their organisation; "
     "the organisation comes only from a verified token (tests/api/test_handoff.py)",
+    "/auth/demo-host": "nothing but the page to go on to; sandbox mode only, signs in the "
+    "demo admin (tests/api/test_demo_host.py)",
     "/metrics": "a bearer token; answers only counts, no organisation's data "
     "(tests/api/test_metrics.py)",
 }
