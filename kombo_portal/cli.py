@@ -9,7 +9,8 @@
         --role admin --name "Ada Lovelace" --language en --password-stdin
     python -m kombo_portal user list [--org "Acme Inc."]
     python -m kombo_portal handoff --org-id 42 --org-name "Acme Inc." \\
-        --email ada@acme.example --role admin [--sub 7] [--name "Ada"] [--base-url URL]
+        --email ada@acme.example --role admin [--sub 7] [--name "Ada"] [--base-url URL] \\
+        [--private-key FILE [--kid KID]]
 """
 
 from __future__ import annotations
@@ -293,22 +294,48 @@ def _handoff(args: argparse.Namespace, out: TextIO) -> None:
     from urllib.parse import urlencode
 
     from kombo_portal.api.handoff import AUTH_HANDOFF_PATH
-    from kombo_portal.use_cases.handoff import make_token
+    from kombo_portal.use_cases.handoff import HandoffRefused, make_token
 
     settings = get_settings().handoff
     if not settings.enabled:
-        raise CommandError("set PORTAL_HANDOFF_SECRET and PORTAL_HANDOFF_ISSUER first")
-    token = make_token(
-        settings,
-        subject=args.sub or args.email,
-        email=args.email,
-        organisation_id=args.org_id,
-        organisation_name=args.org_name,
-        role=args.role,
-        name=args.name or "",
-    )
+        raise CommandError("set PORTAL_HANDOFF_SECRET (or a public key) and PORTAL_HANDOFF_ISSUER")
+    if settings.secret is None and args.private_key is None:
+        raise CommandError(
+            f"{settings.key_variable} is set: the portal holds only the public key and cannot "
+            "sign; give your product's private key with --private-key FILE"
+        )
+    if settings.jwks_url is not None and not args.kid:
+        raise CommandError("PORTAL_HANDOFF_JWKS_URL is set: give --kid, the key's id in the JWKS")
+    try:
+        token = make_token(
+            settings,
+            subject=args.sub or args.email,
+            email=args.email,
+            organisation_id=args.org_id,
+            organisation_name=args.org_name,
+            role=args.role,
+            name=args.name or "",
+            private_key=_private_key(args.private_key) if args.private_key else None,
+            key_id=args.kid,
+        )
+    except (HandoffRefused, ValueError) as error:
+        raise CommandError(f"cannot sign: {error}") from None
     query = urlencode({"token": token})
     print(f"{args.base_url.rstrip('/')}{AUTH_HANDOFF_PATH}?{query}", file=out)
+
+
+def _private_key(path: Path):
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as error:
+        message = f"--private-key: {path} is not an unencrypted PEM private key ({error})"
+        raise CommandError(message) from None
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise CommandError(f"--private-key: {path} is neither an RSA nor an EC key")
+    return key
 
 
 def _add_port(command: argparse.ArgumentParser, what: str) -> None:
@@ -392,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=f"http://localhost:{DEFAULT_PORT}",
         help=f"the portal's address (default: http://localhost:{DEFAULT_PORT})",
     )
+    handoff.add_argument(
+        "--private-key", type=Path, help="PEM file to sign with (RS256/ES256) when the "
+        "portal has your public key or JWKS; not needed with PORTAL_HANDOFF_SECRET"
+    )  # fmt: skip
+    handoff.add_argument("--kid", help="the key's id in your JWKS (with --private-key)")
     handoff.set_defaults(run=_handoff)
     return parser
 

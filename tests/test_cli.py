@@ -422,3 +422,37 @@ def test_handoff_prints_a_link_the_portal_accepts():
         "member",
         "42",
     )
+
+
+def test_handoff_with_a_public_key_signs_only_with_the_private_key_given(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+    )
+
+    from kombo_portal.config import Settings
+    from kombo_portal.use_cases.handoff import check_token
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    key_file = tmp_path / "product-key.pem"
+    key_file.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    env = {
+        "PORTAL_HANDOFF_PUBLIC_KEY": public.decode(),
+        "PORTAL_HANDOFF_ISSUER": "https://app.test",
+    }
+    link = ("handoff", "--org-id", "42", "--org-name", "Acme", "--email", "ada@acme.test",
+            "--role", "admin")  # fmt: skip
+
+    without_key = run_cli(*link, env=env)
+    with_key = run_cli(*link, "--private-key", str(key_file), env=env)
+
+    assert without_key.returncode == 1
+    assert "cannot sign" in without_key.stderr and "--private-key FILE" in without_key.stderr
+    assert with_key.returncode == 0, with_key.stderr
+    token = with_key.stdout.strip().split("token=", 1)[1]
+    handoff = Settings.from_environment(env, env_file=None).handoff
+    assert check_token(token, handoff).email == "ada@acme.test"

@@ -4,7 +4,7 @@ Its backend makes a short-lived token (see use_cases.handoff) and sends the brow
 here; the portal makes or updates the user, sets the same HttpOnly session cookie as a
 password sign-in, and goes on to the Integrations page (or `to`, a path of this portal
 or a page on this host).
-Not found unless PORTAL_HANDOFF_SECRET is set.
+Not found unless a hand-off key (PORTAL_HANDOFF_SECRET, _PUBLIC_KEY or _JWKS_URL) is set.
 """
 
 from __future__ import annotations

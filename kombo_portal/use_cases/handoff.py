@@ -1,6 +1,7 @@
 """Sign-in handed off from the operator's product: check its signed token (HS256 with
-PORTAL_HANDOFF_SECRET), then make or update the user and start a session, in one
-transaction, so a refused token writes nothing."""
+PORTAL_HANDOFF_SECRET, or RS256/ES256 with its public key or JWKS: handoff_keys), then
+make or update the user and start a session, in one transaction, so a refused token
+writes nothing."""
 
 from __future__ import annotations
 
@@ -24,9 +25,16 @@ from kombo_portal.records.handoff import (
     spend_token_id,
 )
 from kombo_portal.records.sessions import start_session
+from kombo_portal.use_cases.handoff_keys import (
+    HMAC_ALGORITHM,
+    KeyRefused,
+    PrivateKey,
+    in_key_thread,
+    signing_algorithm,
+    verification_key,
+)
 
 AUDIENCE = "kombo-portal"
-ALGORITHM = "HS256"
 # Clocks of the product and the portal may differ this much.
 LEEWAY_SECONDS = 60
 # A hand-off is used at once: a longer-lived token is a replayable password.
@@ -64,23 +72,26 @@ def _text(claims: dict[str, object], name: str, *, required: bool = True) -> str
 
 
 def check_token(token: str, settings: HandoffSettings) -> HandoffIdentity:
-    """The identity a valid token names; HandoffRefused saying why for any other."""
-    if settings.secret is None or settings.issuer is None:
+    """The identity a valid token names; HandoffRefused saying why for any other.
+    The key may have to be fetched (PORTAL_HANDOFF_JWKS_URL): call it off the event loop."""
+    if not settings.enabled or settings.issuer is None:
         raise HandoffRefused("hand-off is not configured")
     if len(token.encode()) > MAX_TOKEN_BYTES:
         raise HandoffRefused(f"token longer than {MAX_TOKEN_BYTES} bytes")
     try:
-        algorithm = jwt.get_unverified_header(token).get("alg")
+        header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
         raise HandoffRefused(f"malformed token ({error})") from None
-    if algorithm != ALGORITHM:
-        # `none`, and RS256 signed with the secret as a "public key", are both refused here.
-        raise HandoffRefused(f"algorithm {str(algorithm)[:20]!r} is not {ALGORITHM}")
+    try:
+        # The configured key picks the one algorithm accepted, never the token.
+        checking = verification_key(header, settings)
+    except KeyRefused as refused:
+        raise HandoffRefused(refused.reason) from None
     try:
         claims = jwt.decode(
             token,
-            settings.secret,
-            algorithms=[ALGORITHM],
+            checking.key,
+            algorithms=[checking.algorithm],
             audience=AUDIENCE,
             issuer=settings.issuer,
             leeway=LEEWAY_SECONDS,
@@ -91,7 +102,7 @@ def check_token(token: str, settings: HandoffSettings) -> HandoffIdentity:
     except jwt.ImmatureSignatureError:
         raise HandoffRefused("token issued in the future (iat beyond the leeway)") from None
     except jwt.InvalidSignatureError:
-        raise HandoffRefused("bad signature (not signed with PORTAL_HANDOFF_SECRET)") from None
+        raise HandoffRefused(f"bad signature (not signed with {settings.key_variable})") from None
     except jwt.InvalidAudienceError:
         raise HandoffRefused(f"wrong audience (aud is not {AUDIENCE!r})") from None
     except jwt.InvalidIssuerError:
@@ -140,7 +151,11 @@ async def sign_in_handed_off(
     lifetime: timedelta,
 ) -> HandedOff:
     """A new session for the token's user; HandoffRefused (nothing written) otherwise."""
-    identity = check_token(token, settings)
+    if settings.jwks_url is not None:
+        # The JWKS may have to be fetched, a network wait the event loop must not share.
+        identity = await in_key_thread(check_token, token, settings)
+    else:
+        identity = check_token(token, settings)
 
     def sign_in() -> HandedOff:
         with transaction(engine) as session:
@@ -167,11 +182,27 @@ def make_token(
     name: str = "",
     now: datetime | None = None,
     lifetime: timedelta = MAX_LIFETIME,
+    private_key: PrivateKey | None = None,
+    key_id: str | None = None,
 ) -> str:
     """A token as the operator's product would make it (for `python -m kombo_portal
-    handoff` and tests): the README shows the same in a few lines."""
-    if settings.secret is None or settings.issuer is None:
-        raise HandoffRefused("PORTAL_HANDOFF_SECRET and PORTAL_HANDOFF_ISSUER are not set")
+    handoff` and tests): the README shows the same in a few lines. HS256 with the
+    secret; with a public key or JWKS configured the portal has no key to sign with,
+    so the product's `private_key` (and the `key_id` its JWKS names it by) is needed."""
+    if not settings.enabled or settings.issuer is None:
+        raise HandoffRefused("PORTAL_HANDOFF_SECRET (or a public key) and the issuer are not set")
+    if settings.secret is not None:
+        if private_key is not None:
+            raise HandoffRefused("PORTAL_HANDOFF_SECRET is set: tokens are HS256, no private key")
+        key, algorithm, headers = settings.secret, HMAC_ALGORITHM, None
+    elif private_key is None:
+        raise HandoffRefused(
+            f"the portal holds only the public key ({settings.key_variable}): "
+            "signing needs the private key"
+        )
+    else:
+        key, algorithm = private_key, signing_algorithm(private_key)
+        headers = {"kid": key_id} if key_id else None
     issued = now or datetime.now(UTC)
     claims: dict[str, object] = {
         "iss": settings.issuer,
@@ -187,4 +218,4 @@ def make_token(
     }
     if name:
         claims["name"] = name
-    return jwt.encode(claims, settings.secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
