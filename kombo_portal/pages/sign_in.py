@@ -165,6 +165,11 @@ def demo_handoff() -> rx.Component:
             variant="outline",
             size="3",
             width="100%",
+            # Its words take two lines in most languages: the button grows with them.
+            height="auto",
+            min_height="var(--space-7)",
+            padding_y="var(--space-2)",
+            white_space="normal",
             disabled=~page_is_live(),
         ),
         rx.text(t("sign_in.demo_handoff_hint"), size="2", color_scheme="gray"),
