@@ -343,6 +343,8 @@ def secret_values_of(settings: Settings) -> list[str]:
     ]
     if settings.kombo.api_key is not None:
         values.append(settings.kombo.api_key.get_secret_value())
+    if settings.oidc.client_secret is not None:
+        values.append(settings.oidc.client_secret)
     for url in (
         settings.infrastructure.database_url,
         settings.infrastructure.redis_url,

@@ -19,6 +19,9 @@ AUTH_SIGN_OUT_PATH = "/auth/sign-out"
 DEMO_HANDOFF_PATH = "/auth/demo-host"
 # The path the sign-in nonce cookie is limited to: both routes above.
 AUTH_COOKIE_PATH = "/auth"
+# Sign-in through the host's OpenID provider (api.oidc); off unless PORTAL_OIDC_ISSUER is set.
+OIDC_START_PATH = "/auth/oidc/start"
+OIDC_CALLBACK_PATH = "/auth/oidc/callback"  # the redirect URI to register at the provider
 
 # Kombo's webhooks (api.webhooks): the first is the one to register; the second is
 # the path in Kombo's own guide.

@@ -16,6 +16,7 @@ from kombo_portal.api.demo_host import demo_host_route
 from kombo_portal.api.handoff import handoff_route
 from kombo_portal.api.health import health_route
 from kombo_portal.api.metrics import metrics_route
+from kombo_portal.api.oidc import oidc_routes
 from kombo_portal.api.webhooks import DetailsNeeded, webhook_routes
 from kombo_portal.config import get_settings
 from kombo_portal.db.engine import get_engine as get_configured_engine
@@ -35,6 +36,7 @@ def create_backend_api(
         health_route(get_engine, lambda: get_settings().sandbox_mode),
         *auth_routes(get_engine, get_settings),
         handoff_route(get_engine, get_settings),
+        *oidc_routes(get_engine, get_settings),
         demo_host_route(get_settings),
         *webhook_routes(get_engine, get_webhook_secrets, details_needed),
         metrics_route(get_metrics_token),

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from kombo_portal.api.sign_in import set_session_cookie as give_session_cookie
 from kombo_portal.config import Settings
 from kombo_portal.cookies import SESSION_COOKIE, SIGN_IN_NONCE_COOKIE
 from kombo_portal.i18n import DEFAULT_LANGUAGE, preferred_language, translate
@@ -92,15 +93,7 @@ def auth_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
             destination = redeemed.next_path
         response = RedirectResponse(destination, status_code=303)
         response.delete_cookie(SIGN_IN_NONCE_COOKIE, path=AUTH_COOKIE_PATH)
-        response.set_cookie(
-            SESSION_COOKIE,
-            redeemed.session_token,
-            max_age=int(settings.security.session_hours * 3600),
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=settings.security.cookie_secure,
-        )
+        give_session_cookie(response, redeemed.session_token, settings.security)
         return response
 
     async def end_session(request: Request) -> Response:

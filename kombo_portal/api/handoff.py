@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from html import escape
 
 from sqlalchemy import Engine
 from starlette.requests import Request
@@ -20,9 +19,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from kombo_portal.api.auth import same_host
+from kombo_portal.api.sign_in import refusal_page, set_session_cookie
 from kombo_portal.config import Settings
-from kombo_portal.cookies import SESSION_COOKIE
-from kombo_portal.i18n import preferred_language, translate
+from kombo_portal.i18n import preferred_language
 from kombo_portal.paths import INTEGRATIONS_PATH
 from kombo_portal.use_cases.handoff import MAX_TOKEN_BYTES, HandoffRefused, sign_in_handed_off
 
@@ -57,11 +56,7 @@ def destination(to: str, request: Request) -> str:
 def refused_page(language: str, expired: bool) -> str:
     """What the person sees, in their browser's language: expired links can be opened
     again from the product; the others need the operator."""
-    message = "handoff.expired" if expired else "handoff.refused"
-    return f"""<!doctype html><html lang="{language}"><head><meta charset="utf-8">
-<title>{escape(translate(language, "handoff.refused_title"))}</title></head><body>
-<p>{escape(translate(language, message))}</p>
-</body></html>"""
+    return refusal_page(language, "handoff.expired" if expired else "handoff.refused")
 
 
 def handoff_route(get_engine: Callable[[], Engine], get_settings: Callable[[], Settings]):
@@ -88,15 +83,7 @@ def handoff_route(get_engine: Callable[[], Engine], get_settings: Callable[[], S
         logger.info("sign-in hand-off: %s signed in as %s", handed_off.email, handed_off.role)
         to = destination(request.query_params.get("to", ""), request)
         response = RedirectResponse(to, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            handed_off.session_token,
-            max_age=int(settings.security.session_hours * 3600),
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=settings.security.cookie_secure,
-        )
+        set_session_cookie(response, handed_off.session_token, settings.security)
         # The token is in this page's URL: it must not leave in a Referer.
         response.headers["Referrer-Policy"] = "no-referrer"
         return response

@@ -11,6 +11,7 @@ from kombo_portal.config.infrastructure import DEFAULT_DATABASE_URL, Infrastruct
 from kombo_portal.config.kombo import KomboSettings
 from kombo_portal.config.logs import LogFormat, LoggingSettings, LogLevel
 from kombo_portal.config.metrics import MetricsSettings
+from kombo_portal.config.oidc import OidcSettings
 from kombo_portal.config.production import production_problems, production_warnings
 from kombo_portal.config.sandbox import (
     DEFAULT_SANDBOX_API_KEY,
@@ -36,6 +37,7 @@ __all__ = [
     "LogLevel",
     "LoggingSettings",
     "MetricsSettings",
+    "OidcSettings",
     "SandboxSettings",
     "SecuritySettings",
     "Settings",

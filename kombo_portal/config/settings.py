@@ -29,6 +29,7 @@ from kombo_portal.config.infrastructure import InfrastructureSettings
 from kombo_portal.config.kombo import KomboSettings
 from kombo_portal.config.logs import LoggingSettings
 from kombo_portal.config.metrics import MetricsSettings
+from kombo_portal.config.oidc import OidcSettings
 from kombo_portal.config.sandbox import (
     SANDBOX_HANDOFF_ISSUER,
     SANDBOX_HANDOFF_SECRET,
@@ -62,6 +63,7 @@ class Settings(BaseModel):
     branding: BrandingSettings
     handoff: HandoffSettings
     metrics: MetricsSettings
+    oidc: OidcSettings
     sign_in: SignInSettings
 
     @property
@@ -116,10 +118,10 @@ class Settings(BaseModel):
     def _password_off_needs_another_way_in(self) -> Self:
         if self.sign_in.password:
             return self
-        if not self.handoff.enabled:
+        if not (self.handoff.enabled or self.oidc.enabled):
             raise ValueError(
                 "PORTAL_PASSWORD_SIGN_IN: can be 0 only when PORTAL_HANDOFF_SECRET "
-                "(or another hand-off key) is set"
+                "(or another hand-off key) or PORTAL_OIDC_ISSUER is set"
             )
         if self.sign_in.host_sign_in_url is None:
             raise ValueError(

@@ -45,14 +45,26 @@ def spend_token_id(
     session: Session, identity: HandoffIdentity, now: datetime | None = None
 ) -> bool:
     """Remember the token's `jti` until it expires; False if it was used already."""
+    return spend_once(session, identity.issuer, identity.token_id, identity.expires_at, now)
+
+
+def spend_once(
+    session: Session,
+    issuer: str,
+    token_id: str,
+    expires_at: datetime,
+    now: datetime | None = None,
+) -> bool:
+    """Remember `token_id` of `issuer` until `expires_at`; False if it was seen already
+    (a hand-off's `jti`, an OpenID Connect sign-in's state)."""
     now = now or utc_now()
-    key = _used_key(identity.issuer, identity.token_id)
+    key = _used_key(issuer, token_id)
     # Two loads of the same link at once: the second waits here, then finds the first's row.
     hold_lock(session, f"handoff:{key}")
     session.exec(delete(UsedHandoff).where(col(UsedHandoff.expires_at) < now))
     if session.get(UsedHandoff, key) is not None:
         return False
-    session.add(UsedHandoff(id=key, expires_at=identity.expires_at))
+    session.add(UsedHandoff(id=key, expires_at=expires_at))
     return True
 
 

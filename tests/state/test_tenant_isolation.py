@@ -90,6 +90,11 @@ ROUTES = {
     "demo admin (tests/api/test_demo_host.py)",
     "/metrics": "a bearer token; answers only counts, no organisation's data "
     "(tests/api/test_metrics.py)",
+    "/auth/oidc/start": "nothing but the page to go on to; sends the browser to the "
+    "host's OpenID provider (tests/api/test_oidc.py)",
+    "/auth/oidc/callback": "the provider's code and the state sealed in this browser's "
+    "cookie; the organisation comes only from an ID token the provider signed for this "
+    "sign-in (tests/api/test_oidc.py)",
 }
 
 
