@@ -412,6 +412,15 @@ def test_password_sign_in_goes_off_only_with_another_way_in_and_a_host_page():
         Settings.from_environment({"PORTAL_HOST_SIGN_OUT_URL": "javascript:alert(1)"})
     off = Settings.from_environment({**real, **handoff, **host, "PORTAL_PASSWORD_SIGN_IN": "0"})
     assert (off.sign_in.password, off.sign_in.host_sign_in_url) == (False, "https://app.test/login")
+    # With OIDC the page has its own button: no host page needed.
+    oidc = {
+        "PORTAL_OIDC_ISSUER": "https://id.app.test",
+        "PORTAL_OIDC_CLIENT_ID": "portal",
+        "PORTAL_OIDC_CLIENT_SECRET": "a-client-secret",
+    }
+    assert not Settings.from_environment(
+        {**real, **oidc, "PORTAL_PASSWORD_SIGN_IN": "0"}
+    ).sign_in.password
     # Sandbox mode's published hand-off counts as a way in.
     assert not Settings.from_environment({**host, "PORTAL_PASSWORD_SIGN_IN": "0"}).sign_in.password
     assert Settings.from_environment({}, env_file=None).sign_in.password

@@ -5,7 +5,7 @@
 - `GET /auth/oidc/callback?state=...&code=...`: the provider sends the browser back
   here; the portal checks and spends the state, exchanges the code, checks the ID
   token, makes or updates the user, sets the same session cookie as every sign-in and
-  goes on to `to` (a path of this portal) or the Integrations page.
+  goes on to `to` (a path of this portal or a page on this host) or the Integrations page.
 
 The pending sign-in is a cookie rather than a database row: starting one, which anybody
 can do, writes nothing, and the cookie ties the callback to the browser that started it
@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kombo_portal.api.handoff import local_path
+from kombo_portal.api.handoff import destination
 from kombo_portal.api.sign_in import refusal_page, set_session_cookie
 from kombo_portal.config import Settings
 from kombo_portal.config.oidc import DEFAULT_OIDC_NAME, OidcSettings
@@ -102,7 +102,7 @@ def oidc_routes(get_engine: Callable[[], Engine], get_settings: Callable[[], Set
         settings = get_settings()
         if not settings.oidc.enabled:
             return PlainTextResponse("Not Found", status_code=404)
-        to = local_path(request.query_params.get("to", "")) or INTEGRATIONS_PATH
+        to = destination(request.query_params.get("to", ""), request)
         try:
             url, pending = await begin_sign_in(
                 provider_for(settings.oidc), redirect_uri(request, settings), to

@@ -123,10 +123,11 @@ class Settings(BaseModel):
                 "PORTAL_PASSWORD_SIGN_IN: can be 0 only when PORTAL_HANDOFF_SECRET "
                 "(or another hand-off key) or PORTAL_OIDC_ISSUER is set"
             )
-        if self.sign_in.host_sign_in_url is None:
+        # With OIDC the page has a button of its own; a hand-off starts in the product.
+        if self.sign_in.host_sign_in_url is None and not self.oidc.enabled:
             raise ValueError(
                 "PORTAL_HOST_SIGN_IN_URL: required when PORTAL_PASSWORD_SIGN_IN=0 "
-                "(the page of your product where people sign in)"
+                "without PORTAL_OIDC_ISSUER (the page of your product where people sign in)"
             )
         return self
 

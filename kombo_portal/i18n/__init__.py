@@ -46,6 +46,8 @@ PAGE_KEY_PREFIXES = (
     "dialog.",
     "invitation.",
     "card.static_ips.",
+    # The sign-in page's "Sign in with {name}" when PORTAL_OIDC_NAME is not set.
+    "oidc.default_name",
 )
 
 

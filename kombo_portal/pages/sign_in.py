@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kombo_portal.config import get_settings
+from kombo_portal.config.oidc import DEFAULT_OIDC_NAME
 from kombo_portal.pages.layout import (
     brand,
     colour_mode_toggle,
@@ -84,6 +85,8 @@ def sign_in_page() -> rx.Component:
 
 def sign_in_card() -> rx.Component:
     settings = get_settings()
+    # A password form or a link to the host's sign-in comes before the other ways in.
+    has_host_way = settings.sign_in.password or settings.sign_in.host_sign_in_url is not None
     return rx.card(
         rx.vstack(
             rx.heading(t(SIGN_IN_TITLE_KEY), as_="h1", size="6"),
@@ -98,6 +101,7 @@ def sign_in_card() -> rx.Component:
                 ),
             ),
             password_form() if settings.sign_in.password else host_sign_in(),
+            *([oidc_sign_in(after_another_way=has_host_way)] if settings.oidc.enabled else []),
             *([demo_handoff()] if settings.demo_handoff else []),
             spacing="4",
             width="100%",
@@ -134,14 +138,48 @@ def password_form() -> rx.Component:
 
 
 def host_sign_in() -> rx.Component:
-    """With password sign-in off: where people sign in instead (the host product)."""
-    url = get_settings().sign_in.host_sign_in_url or ""
+    """With password sign-in off: where people sign in instead (the host product; with
+    OpenID Connect and no PORTAL_HOST_SIGN_IN_URL, only the button below)."""
+    url = get_settings().sign_in.host_sign_in_url
+    link = rx.link(
+        rx.button(t("sign_in.host_link"), size="3", width="100%"), href=url, width="100%"
+    )
     return rx.vstack(
         rx.text(t("sign_in.host_only")),
-        rx.link(
-            rx.button(t("sign_in.host_link"), size="3", width="100%"),
-            href=url,
+        *([link] if url else []),
+        spacing="3",
+        width="100%",
+    )
+
+
+def or_line() -> rx.Component:
+    return rx.hstack(
+        rx.separator(size="4"),
+        rx.text(t("sign_in.or"), size="2", color_scheme="gray"),
+        rx.separator(size="4"),
+        align="center",
+        width="100%",
+    )
+
+
+def oidc_sign_in(*, after_another_way: bool) -> rx.Component:
+    """The host's OpenID provider: "Sign in with PORTAL_OIDC_NAME" (or, unnamed, with
+    "your company account" in the page's language)."""
+    oidc = get_settings().oidc
+    name = t("oidc.default_name") if oidc.name == DEFAULT_OIDC_NAME else oidc.name
+    return rx.vstack(
+        *([or_line()] if after_another_way else []),
+        rx.button(
+            rx.icon("building-2"),
+            t("sign_in.oidc").replace("{name}", name),
+            on_click=AuthState.sign_in_with_oidc,
+            size="3",
             width="100%",
+            height="auto",
+            min_height="var(--space-7)",
+            padding_y="var(--space-2)",
+            white_space="normal",
+            disabled=~page_is_live(),
         ),
         spacing="3",
         width="100%",
@@ -151,13 +189,7 @@ def host_sign_in() -> rx.Component:
 def demo_handoff() -> rx.Component:
     """Sandbox mode: the sign-in a host product would make, played by the portal."""
     return rx.vstack(
-        rx.hstack(
-            rx.separator(size="4"),
-            rx.text(t("sign_in.or"), size="2", color_scheme="gray"),
-            rx.separator(size="4"),
-            align="center",
-            width="100%",
-        ),
+        or_line(),
         rx.button(
             rx.icon("arrow-right-left"),
             t("sign_in.demo_handoff"),

@@ -34,6 +34,7 @@ from kombo_portal.paths import (
     AUTH_SIGN_OUT_PATH,
     DEMO_HANDOFF_PATH,
     HOME_PATH,
+    OIDC_START_PATH,
     SIGN_IN_PATH,
 )
 from kombo_portal.records.accounts import MAX_EMAIL_LENGTH, SignInRefused
@@ -230,8 +231,22 @@ class AuthState(rx.State):
         if not current_backend().settings.demo_handoff:
             self.sign_in_error = self._t(inputs.BAD_REQUEST)
             return
+        self._leave_for(DEMO_HANDOFF_PATH)
+
+    @rx.event
+    def sign_in_with_oidc(self):
+        """To the host's OpenID provider (api.oidc), then back to the page asked for."""
+        self.sign_in_error = ""
+        if not current_backend().settings.oidc.enabled:
+            self.sign_in_error = self._t(inputs.BAD_REQUEST)
+            return
+        self._leave_for(OIDC_START_PATH)
+
+    def _leave_for(self, route: str) -> None:
+        """A whole-page load of one of the backend's sign-in routes, which comes back to
+        the page this tab was sent to sign in for (in development, on another port)."""
         page = self.router.headers.origin + _safe_next(self.router.url.query_parameters.get("next"))
-        self._leave_page(f"{self._backend_url()}{DEMO_HANDOFF_PATH}?to={quote(page, safe='')}")
+        self._leave_page(f"{self._backend_url()}{route}?to={quote(page, safe='')}")
 
     @rx.event
     async def sign_out(self):

@@ -127,12 +127,19 @@ def test_a_later_visit_brings_role_and_organisation_name_up_to_date(
     assert counts(engine) == (1, 1, 2)
 
 
-def test_it_goes_on_to_a_path_of_this_portal_only(portal):
+def test_it_goes_on_to_a_page_of_this_portal_only(portal):
     assert sign_in(portal, to="/settings/integrations?tab=2").headers["location"] == (
         "/settings/integrations?tab=2"
     )
+    # This host on another port: development's pages (:3000) beside these routes (:8000).
+    assert sign_in(portal, to="http://testserver:3000/settings/integrations").headers[
+        "location"
+    ] == ("http://testserver:3000/settings/integrations")
     assert sign_in(portal, to="//evil.test/").headers["location"] == "/settings/integrations"
     assert sign_in(portal, to="https://evil.test/").headers["location"] == (
+        "/settings/integrations"
+    )
+    assert sign_in(portal, to="http://testserver@evil.test/").headers["location"] == (
         "/settings/integrations"
     )
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from harness.app_server import RunningApp, start_app, web_workdir_for
 from harness.oidc_provider import CLIENT_ID, CLIENT_SECRET, LocalOpenIDProvider, running_provider
-from kombo_portal.paths import INTEGRATIONS_PATH, OIDC_START_PATH
+from kombo_portal.paths import INTEGRATIONS_PATH
 from tests.browser.portal import connect_through_the_flow
 from tests.browser.test_portal import card, stored_integrations
 
@@ -56,7 +56,8 @@ def test_an_admin_signs_in_at_the_provider_and_connects_an_hris(
         role="admin",
     )
 
-    page.goto(f"{oidc_app.url}{OIDC_START_PATH}")
+    page.goto(f"{oidc_app.url}/sign-in")
+    page.get_by_role("button", name="Sign in with Local ID").click()
     expect(page.get_by_role("heading", name="Local provider")).to_be_visible()
     page.get_by_label("Username").fill("grace")
     page.get_by_role("button", name="Sign in").click()

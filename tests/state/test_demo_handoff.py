@@ -87,3 +87,31 @@ async def test_with_password_sign_in_on_the_same_event_signs_in(engine, backend_
 
     assert urlsplit(state.exit_url).path == "/auth/session"
     assert state.sign_in_error == ""
+
+
+OIDC = {
+    "PORTAL_OIDC_ISSUER": "https://id.product.test",
+    "PORTAL_OIDC_CLIENT_ID": "kombo-portal",
+    "PORTAL_OIDC_CLIENT_SECRET": "a-client-secret-of-the-portal",
+}
+
+
+async def test_the_oidc_button_sends_the_browser_to_the_start_route(backend_with):
+    backend_with(OIDC)
+    state = fresh_tab()
+
+    await run(AuthState.sign_in_with_oidc, state)
+
+    url = urlsplit(state.exit_url)
+    assert (url.scheme, url.netloc, url.path) == ("https", "portal.test", "/auth/oidc/start")
+    assert parse_qs(url.query)["to"] == ["https://portal.test/settings/integrations"]
+    assert (state.exit_cookie, state.exit_method, state.sign_in_error) == ("", "", "")
+
+
+async def test_without_oidc_its_event_does_nothing(backend):
+    state = fresh_tab()
+
+    await run(AuthState.sign_in_with_oidc, state)
+
+    assert state.exit_url == ""
+    assert state.sign_in_error == translate("en", "error.bad_request")

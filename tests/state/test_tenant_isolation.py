@@ -59,6 +59,7 @@ EVENTS_WITHOUT_IDS = {
     "AuthState.skip_sign_in_if_signed_in": "nothing",
     "AuthState.sign_in": "credentials (tests/state/test_sessions_on_the_page.py)",
     "AuthState.sign_out": "nothing",
+    "AuthState.sign_in_with_oidc": "nothing (tests/state/test_demo_handoff.py)",
     "AuthState.sign_in_through_demo_host": "nothing (sandbox mode's demo admin; "
     "tests/state/test_demo_handoff.py)",
     "AuthState.choose_language": "a language code (tests/state/test_languages.py)",
