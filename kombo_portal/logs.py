@@ -345,6 +345,9 @@ def secret_values_of(settings: Settings) -> list[str]:
         values.append(settings.kombo.api_key.get_secret_value())
     if settings.oidc.client_secret is not None:
         values.append(settings.oidc.client_secret)
+    # With it anyone could sign in as anyone, admin included.
+    if settings.handoff.secret is not None:
+        values.append(settings.handoff.secret)
     for url in (
         settings.infrastructure.database_url,
         settings.infrastructure.redis_url,

@@ -398,6 +398,8 @@ def test_every_secret_setting_is_on_the_redaction_list():
         real_settings(
             REFLEX_REDIS_URL="redis://:redis-pass-77@cache:6379/0",
             KOMBO_SANDBOX_API_KEY="ks_dev_custom_sandbox_key",
+            PORTAL_HANDOFF_SECRET="the-products-hand-off-secret-0123456789",
+            PORTAL_HANDOFF_ISSUER="https://app.test",
         )
     )
 
@@ -410,6 +412,7 @@ def test_every_secret_setting_is_on_the_redaction_list():
         "db-pass%40word-9Kx2",
         "redis-pass-77",
         "ks_dev_custom_sandbox_key",
+        "the-products-hand-off-secret-0123456789",
     ):
         assert secret in values
 

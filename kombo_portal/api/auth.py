@@ -48,15 +48,23 @@ def same_host(url: str, request: Request) -> bool:
     page on :3000 and these routes on :8000)."""
     # Browsers read `\` as `/`, drop tabs and newlines, and take what precedes `@` as
     # credentials: such a URL can name one host here and reach another there.
-    if any(character <= " " or character in "\\@\x7f" for character in url):
+    if len(url) > MAX_URL_LENGTH or any(
+        character <= " " or character in "\\@\x7f" for character in url
+    ):
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, say: no page of this host
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
         and parts.hostname == request.url.hostname
     )
 
+
+# Longer is no page of ours (and would not fit the cookies it is sometimes kept in).
+MAX_URL_LENGTH = 2000
 
 NOT_FROM_THIS_SITE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Not signed out</title></head><body>

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from kombo_portal.db.locks import hold_lock
-from kombo_portal.db.models import Organisation, Role, UsedHandoff, User, utc_now
+from kombo_portal.db.models import Organisation, Role, UsedHandoff, User, UserSession, utc_now
 from kombo_portal.records.accounts import normalise_email
 
 
@@ -35,6 +35,9 @@ class HandoffIdentity:
     language: str | None
     token_id: str
     expires_at: datetime
+
+
+MAX_NAME_LENGTH = 200
 
 
 def _used_key(issuer: str, token_id: str) -> str:
@@ -70,13 +73,20 @@ def spend_once(
 
 def _free_name(session: Session, wanted: str, external_id: str, own_id: str | None) -> str:
     """`wanted`, unless another organisation has that name (any case): then with the
-    product's organisation id, so two customers named alike both get in."""
-    taken = session.exec(
-        select(Organisation.id).where(func.lower(Organisation.name) == wanted.lower())
-    ).first()
-    if taken is None or taken == own_id:
-        return wanted
-    return f"{wanted[: 200 - len(external_id) - 3]} ({external_id})"
+    product's organisation id (and a number, should that be taken too), so two customers
+    named alike both get in. Each name is checked under the lock organisations are
+    created under, so two first visits at once cannot both take one."""
+    label = external_id[:60]
+    for attempt in range(1, 100):
+        tail = "" if attempt == 1 else f" ({label})" if attempt == 2 else f" ({label} {attempt})"
+        name = wanted[: MAX_NAME_LENGTH - len(tail)] + tail
+        hold_lock(session, f"organisation-name:{name.lower()}")
+        taken = session.exec(
+            select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+        ).first()
+        if taken is None or taken == own_id:
+            return name
+    raise HandoffConflict(f"no free name for the organisation {wanted!r}")
 
 
 def _organisation(session: Session, identity: HandoffIdentity) -> Organisation:
@@ -86,7 +96,7 @@ def _organisation(session: Session, identity: HandoffIdentity) -> Organisation:
         .where(Organisation.external_issuer == identity.issuer)
         .where(Organisation.external_id == identity.organisation_id)
     ).first()
-    wanted = " ".join(identity.organisation_name.split())[:200]
+    wanted = " ".join(identity.organisation_name.split())[:MAX_NAME_LENGTH]
     if organisation is None:
         organisation = Organisation(
             name=_free_name(session, wanted, identity.organisation_id, None),
@@ -112,6 +122,8 @@ def provision_user(session: Session, identity: HandoffIdentity) -> User:
         .where(User.external_subject == identity.subject)
     ).first()
     email = normalise_email(identity.email)
+    # Two first visits with one email at once: the second waits, then finds the first.
+    hold_lock(session, f"user-email:{email}")
     holder = session.exec(select(User).where(User.email == email)).first()
     if holder is not None and (user is None or holder.id != user.id):
         # Emails are unique in the portal; signing in as whoever has it would hand one
@@ -130,6 +142,10 @@ def provision_user(session: Session, identity: HandoffIdentity) -> User:
             external_subject=identity.subject,
         )
     else:
+        if user.organisation_id != organisation.id:
+            # Moved to another organisation: a tab still open for the old one must not
+            # go on acting there (or, as the new one, on the old one's pages).
+            session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
         user.organisation_id = organisation.id
         user.email = email
         user.name = name

@@ -68,5 +68,8 @@ def _link_demo_accounts(engine: Engine, issuer: str) -> None:
             link_demo_accounts(session, issuer)
     except IntegrityError:
         # A user made by an earlier hand-off holds the demo keys: that one stays, and
-        # the demo button signs in as it.
-        logger.warning("The demo accounts were not linked to the sandbox's hand-off: keys taken")
+        # the demo button is refused (the demo admin's email is the password account's).
+        logger.warning(
+            "The demo accounts were not linked to the sandbox's hand-off (its keys belong "
+            "to another user): the demo hand-off button will be refused"
+        )

@@ -64,7 +64,8 @@ class HandedOff:
 
 def _text(claims: dict[str, object], name: str, *, required: bool = True) -> str:
     value = claims.get(name)
-    if value is None and not required:
+    # An optional claim sent empty is one not sent.
+    if not required and (value is None or (isinstance(value, str) and not value.strip())):
         return ""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_CLAIM_LENGTH:
         raise HandoffRefused(f"claim {name!r} is missing or not a short text")
@@ -95,7 +96,8 @@ def check_token(token: str, settings: HandoffSettings) -> HandoffIdentity:
             audience=AUDIENCE,
             issuer=settings.issuer,
             leeway=LEEWAY_SECONDS,
-            options={"require": ["iss", "aud", "sub", "exp", "iat", "jti"]},
+            # `aud` must be the portal alone: a token for several audiences is not ours.
+            options={"require": ["iss", "aud", "sub", "exp", "iat", "jti"], "strict_aud": True},
         )
     except jwt.ExpiredSignatureError:
         raise HandoffRefused("token expired", expired=True) from None
@@ -127,7 +129,7 @@ def _identity(claims: dict[str, object], issuer: str) -> HandoffIdentity:
     if role not in (Role.ADMIN.value, Role.MEMBER.value):
         raise HandoffRefused(f"unknown role {str(role)[:20]!r} (admin or member)")
     locale = claims.get("locale")
-    if locale is not None and locale not in LANGUAGES:
+    if locale is not None and (not isinstance(locale, str) or locale not in LANGUAGES):
         raise HandoffRefused(f"unknown locale {str(locale)[:10]!r} ({', '.join(LANGUAGES)})")
     return HandoffIdentity(
         issuer=issuer,
@@ -139,7 +141,9 @@ def _identity(claims: dict[str, object], issuer: str) -> HandoffIdentity:
         role=Role(role),
         language=locale if isinstance(locale, str) else None,
         token_id=_text(claims, "jti"),
-        expires_at=datetime.fromtimestamp(expires, UTC),
+        # Remembered as long as a token can still be accepted: its `exp` plus the leeway
+        # (else the minute after `exp` would accept it again).
+        expires_at=datetime.fromtimestamp(expires + LEEWAY_SECONDS, UTC),
     )
 
 

@@ -129,6 +129,48 @@ def test_an_organisation_is_matched_by_its_id_not_its_name(client, engine):
     assert counts(engine)[:2] == (2, 2)
 
 
+def test_a_token_in_its_minute_of_leeway_after_exp_still_signs_in_only_once(client, engine):
+    # Accepted up to a minute after `exp` (clocks differ): remembered that long too.
+    value = token(iat=NOW - 100, exp=NOW - 30)
+    assert hand_off(client, value).status_code == 303
+    before = counts(engine)
+
+    assert hand_off(client, value).status_code == 401
+    assert counts(engine) == before
+
+
+def test_moving_to_another_organisation_ends_the_users_other_sessions(client, engine):
+    first = hand_off(client, token())
+    assert signed_in(engine, first).organisation_name == "Acme Inc."
+
+    moved = hand_off(client, token(org_id="org-77", org_name="Globex", jti="moved"))
+
+    assert signed_in(engine, moved).organisation_name == "Globex"
+    assert signed_in(engine, first) is None, "a tab of the old organisation stops working"
+
+
+def test_a_name_taken_twice_still_finds_one_for_the_organisation(client, engine):
+    hand_off(client, token(sub="u1", email="u1@a.test", org_id="org-1", org_name="Acme (org-42)"))
+    hand_off(client, token(sub="u2", email="u2@b.test", org_id="org-2", org_name="Acme"))
+
+    response = hand_off(client, token(org_id="org-42", org_name="Acme"))
+
+    assert response.status_code == 303
+    assert signed_in(engine, response).organisation_name == "Acme (org-42 3)"
+    long_id = hand_off(
+        client, token(sub="u4", email="u4@c.test", org_id="9" * 200, org_name="Acme")
+    )
+    assert len(signed_in(engine, long_id).organisation_name) <= 200
+
+
+def test_an_empty_name_is_a_name_not_given(client, engine):
+    response = hand_off(client, token(name=""))
+
+    assert response.status_code == 303
+    with transaction(engine) as session:
+        assert session.exec(select(User.name)).one() == "ada"
+
+
 def test_a_token_signs_in_only_once(client, engine, caplog):
     value = token()
     assert hand_off(client, value).status_code == 303
@@ -171,6 +213,12 @@ REFUSALS = {
     "missing_org_id": (lambda: token(org_id=None), 400, "'org_id' is missing"),
     "unknown_role": (lambda: token(role="owner"), 400, "unknown role 'owner'"),
     "unknown_locale": (lambda: token(locale="xx"), 400, "unknown locale"),
+    "locale_not_text": (lambda: token(locale=["de"]), 400, "unknown locale"),
+    "several_audiences": (
+        lambda: token(aud=["kombo-portal", "another-app"]),
+        400,
+        "wrong audience",
+    ),
     "malformed": (lambda: "not.a.token", 400, "malformed token"),
     "too_long": (lambda: token(name="x" * 9000), 400, "longer than 8192 bytes"),
 }
@@ -205,6 +253,8 @@ def test_the_refusal_speaks_the_browsers_language(client):
         ("/\\evil.test/", "/settings/integrations"),
         ("https://evil.test/", "/settings/integrations"),
         ("evil", "/settings/integrations"),
+        ("http://[", "/settings/integrations"),
+        ("http://testserver/" + "x" * 2000, "/settings/integrations"),
     ],
 )
 def test_it_goes_on_only_to_a_page_of_this_portal(client, to, where):
