@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from kombo_portal.config import Settings
 from kombo_portal.kombo import KomboClient
+from kombo_portal.kombo.models import IntegrationCategory
 from kombo_portal.paths import SANDBOX_MOUNT_PATH, WEBHOOK_PATHS
 from kombo_portal.sandbox.app import SandboxConfig, create_sandbox_app
 from kombo_portal.sandbox.delivery import WebhookDeliverer
@@ -60,6 +61,17 @@ class Backend:
             enable_field_mapping=self.settings.connect.enable_field_mapping,
             enable_static_ips=self.settings.connect.enable_static_ips,
             remote_environment=self.settings.connect.remote_environment,
+        )
+
+    @property
+    def setup_categories(self) -> frozenset[str]:
+        """The categories this deployment connects with setup steps (see
+        records.webhook_events.ingest)."""
+        options = self.connect_options
+        return frozenset(
+            category.value
+            for category in IntegrationCategory
+            if options.has_setup_steps(category.value)
         )
 
     @asynccontextmanager

@@ -33,7 +33,11 @@ PRODUCT_NAME = get_settings().branding.product_name
 app = rx.App(
     # The portal's routes first; then headers around everything, pages included.
     api_transformer=[
-        create_backend_api(details_needed=backend.details_fetcher.wake, sandbox=backend.sandbox),
+        create_backend_api(
+            details_needed=backend.details_fetcher.wake,
+            get_setup_categories=lambda: backend.setup_categories,
+            sandbox=backend.sandbox,
+        ),
         # Around all routes and pages: every response gets an X-Request-ID, and lines
         # written while handling a request carry it.
         RequestIdMiddleware,

@@ -103,3 +103,19 @@ def test_workers_starting_at_once_all_start_with_one_set_of_demo_accounts(databa
             each.dispose()
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Organisation)).one() == 1
+
+
+@pytest.mark.parametrize(
+    ("variables", "categories"),
+    [
+        ({}, set()),
+        ({"KOMBO_ENABLE_FILTERING": "1"}, {"HRIS"}),  # Kombo filters HRIS data only
+        ({"KOMBO_ENABLE_FIELD_MAPPING": "1"}, {"HRIS", "ATS", "LMS", "ASSESSMENT"}),
+    ],
+)
+def test_the_categories_with_setup_steps_follow_the_settings(engine, variables, categories):
+    backend = build_backend(
+        Settings.from_environment(variables, env_file=None), lambda: engine, backend_url="http://t"
+    )
+
+    assert backend.setup_categories == categories

@@ -28,6 +28,7 @@ def create_backend_api(
     *,
     get_webhook_secrets: Callable[[], Sequence[str]] = lambda: get_settings().kombo.webhook_secrets,
     details_needed: DetailsNeeded | None = None,
+    get_setup_categories: Callable[[], frozenset[str]] = frozenset,
     get_metrics_token: Callable[[], str | None] = lambda: get_settings().metrics.token,
     sandbox: Starlette | None = None,
 ) -> Starlette:
@@ -38,7 +39,7 @@ def create_backend_api(
         handoff_route(get_engine, get_settings),
         *oidc_routes(get_engine, get_settings),
         demo_host_route(get_settings),
-        *webhook_routes(get_engine, get_webhook_secrets, details_needed),
+        *webhook_routes(get_engine, get_webhook_secrets, details_needed, get_setup_categories),
         metrics_route(get_metrics_token),
     ]
     if sandbox is not None:

@@ -61,6 +61,7 @@ def webhook_routes(
     get_engine: Callable[[], Engine],
     get_secrets: Callable[[], Sequence[str]],
     details_needed: DetailsNeeded | None = None,
+    get_setup_categories: Callable[[], frozenset[str]] = frozenset,
 ) -> list[Route]:
     async def receive(request: Request) -> JSONResponse:
         try:
@@ -88,7 +89,7 @@ def webhook_routes(
             return _answer(400, str(invalid))
         event_type = metrics.webhook_type_label(event.type)
         try:
-            result = await receive_event(get_engine(), event)
+            result = await receive_event(get_engine(), event, get_setup_categories())
         except DataError:
             # The database refused a value of this event: delivering it again cannot help.
             logger.warning("Webhook %s refused by the database as invalid data", event.id)

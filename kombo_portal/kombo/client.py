@@ -156,7 +156,9 @@ class KomboClient:
         link_type: LinkType = LinkType.EMBEDDED,
         language: Language | None = None,
     ) -> str:
-        """A link to finish an integration whose setup is incomplete."""
+        """A link into the integration's setup steps: to finish an incomplete setup, or
+        to change the choices of a completed one (Kombo answers it whenever the
+        integration has at least one setup step enabled)."""
         body: dict[str, object] = {"link_type": link_type.value}
         if language is not None:
             body["language"] = language.value

@@ -116,9 +116,15 @@ class AlreadyStored(Exception):
     """The inbox holds the event already: the caller must roll back what `ingest` did."""
 
 
-def ingest(session: Session, event: KomboEvent) -> IngestResult:
+def ingest(
+    session: Session, event: KomboEvent, setup_categories: frozenset[str] = frozenset()
+) -> IngestResult:
     """Apply the event and store it in the inbox, in the caller's transaction; raises
     AlreadyStored if the inbox holds it already (then nothing of this may be kept).
+
+    `setup_categories`: those this deployment connects with setup steps (filtering,
+    field mapping). Kombo starts such a connection INCOMPLETE, and `integration-created`
+    does not say: a record it creates starts so, until Kombo's details tell.
 
     The inbox row is written last, in one statement that does nothing if the event id
     is there already. Applying before storing saves a look-up (and the statements of a
@@ -131,7 +137,7 @@ def ingest(session: Session, event: KomboEvent) -> IngestResult:
         if subject:
             lock_integration(session, subject)
     inbox = WebhookEvent(id=event.id, type=event.type, body=event.body)
-    result = _apply(session, inbox, event)
+    result = _apply(session, inbox, event, setup_categories)
     if not _store_once(session, inbox):
         raise AlreadyStored(event.id)
     return result
@@ -169,7 +175,9 @@ def _subject(event: KomboEvent) -> str | None:
     return storable_text(data.get(key), INTEGRATION_ID_LENGTH)
 
 
-def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestResult:
+def _apply(
+    session: Session, inbox: WebhookEvent, event: KomboEvent, setup_categories: frozenset[str]
+) -> IngestResult:
     data = event.data
     now = utc_now()
     if event.type == "integration-created":
@@ -184,7 +192,8 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
         category = _category(data.get("category"))
         end_user = data.get("end_user")
         creator = end_user.get("creator_email") if isinstance(end_user, dict) else None
-        if find_by_kombo_id(session, integration_id) is None and (
+        known = find_by_kombo_id(session, integration_id)
+        if known is None and (
             created_through_revoked_invitation(
                 session, organisation.id, category, storable_text(creator, MAX_EMAIL_LENGTH)
             )
@@ -198,8 +207,13 @@ def _apply(session: Session, inbox: WebhookEvent, event: KomboEvent) -> IngestRe
                     organisation_id=organisation.id,
                     category=category,
                     tool_id=storable_text(data.get("tool"), TOOL_ID_LENGTH),
+                    # Only for a new record: a known one keeps what Kombo said of it.
+                    setup_status="INCOMPLETE"
+                    if known is None and category in setup_categories
+                    else None,
                 ),
                 now=now,
+                known=known,
             )
         except IntegrationOwnedElsewhere:
             return _flag(inbox, "integration recorded for another organisation")

@@ -726,3 +726,51 @@ def test_a_deletion_racing_the_creation_always_ends_removed(engine, acme, rounds
                 select(Integration).where(Integration.kombo_integration_id == integration_id)
             ).one()
         assert record.removed_at is not None, f"round {round_number}: the deletion was lost"
+
+
+def setup_client(engine):
+    """A deployment that connects HRIS with setup steps (filtering or field mapping)."""
+    api = create_backend_api(
+        lambda: engine,
+        get_webhook_secrets=lambda: (SECRET,),
+        get_setup_categories=lambda: frozenset({"HRIS"}),
+    )
+    return TestClient(api)
+
+
+def test_with_setup_steps_an_integration_first_heard_of_by_webhook_starts_incomplete(engine, acme):
+    # Kombo starts such a connection INCOMPLETE, and integration-created does not say so:
+    # the card must not call it Active until Kombo's details come.
+    post(setup_client(engine), created("evt_1", acme))
+
+    [record] = records(engine)
+    assert (record.state, record.setup_status) == ("ACTIVE", "INCOMPLETE")
+    assert record.details_due_at is not None, "Kombo's details are asked for"
+
+
+def test_a_known_integration_keeps_its_setup_status_whatever_the_webhook(engine, acme):
+    with transaction(engine) as session:
+        record_integration(
+            session,
+            IntegrationFacts(
+                kombo_integration_id="personio:AAAA",
+                organisation_id=acme,
+                category="HRIS",
+                tool_id="personio",
+                tool_label="Personio",
+                setup_status="COMPLETED",
+            ),
+        )
+
+    post(setup_client(engine), created("evt_1", acme))
+
+    [record] = records(engine)
+    assert record.setup_status == "COMPLETED"
+
+
+def test_without_setup_steps_for_its_category_a_new_integration_is_completed(engine, acme):
+    ats = created("evt_1", acme, integration_id="greenhouse:BBBB", tool="greenhouse")
+    post(setup_client(engine), ats.replace(b'"HRIS"', b'"ATS"'))
+
+    [record] = records(engine)
+    assert (record.category, record.setup_status) == ("ATS", "COMPLETED")
