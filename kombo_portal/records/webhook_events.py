@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col
 
 from kombo_portal.db.columns import column_length, storable_text
-from kombo_portal.db.models import FlowFailure, Integration, Organisation, WebhookEvent, utc_now
+from kombo_portal.db.models import Integration, Organisation, WebhookEvent, utc_now
 from kombo_portal.records.accounts import MAX_EMAIL_LENGTH
 from kombo_portal.records.flow_failures import record_flow_failure
 from kombo_portal.records.integrations import (
@@ -260,7 +260,8 @@ def _apply(
             organisation.id,
             category=category,
             tool_id=tool,
-            log_url=storable_text(data.get("log_url"), column_length(FlowFailure.log_url)),
+            # Shown to admins as a link: like a sync's, only an https address.
+            log_url=kombo_log_url(data.get("log_url")),
             now=now,
         )
         _mark_applied(inbox, now)

@@ -774,3 +774,30 @@ def test_without_setup_steps_for_its_category_a_new_integration_is_completed(eng
 
     [record] = records(engine)
     assert (record.category, record.setup_status) == ("ATS", "COMPLETED")
+
+
+@pytest.mark.parametrize(
+    ("log_url", "kept"),
+    [
+        ("https://app.kombo.dev/logs/1", "https://app.kombo.dev/logs/1"),
+        ("javascript:alert(1)", None),
+        ("http://app.kombo.dev/logs/1", None),
+    ],
+)
+def test_a_failed_flows_log_link_is_kept_only_if_https(client, engine, acme, log_url, kept):
+    # Admins get it as a link on the page, as a failed sync's.
+    body = body_of(
+        "evt_1",
+        "connection-flow-failed",
+        {
+            "integration_tool": "personio",
+            "integration_category": "HRIS",
+            "end_user": {"organization_name": "Acme", "creator_email": None, "origin_id": acme},
+            "log_url": log_url,
+        },
+    )
+
+    assert post(client, body).json()["outcome"] == "applied"
+    with Session(engine) as session:
+        [failure] = session.exec(select(FlowFailure)).all()
+    assert failure.log_url == kept
