@@ -70,8 +70,11 @@ def record_finished(
     outcome: str,
     detail: str | None,
     log_url: str | None = None,
+    static_ips: tuple[str, ...] = (),
 ) -> None:
-    """An action that started and ended at once (an invitation, a revocation)."""
+    """An action that started and ended at once (an invitation, a revocation); an
+    invitation's link may come with Kombo's static IPs, which its card shows as a
+    connect attempt's (records.overview)."""
     now = utc_now()
     metrics.count_connect_attempt(action, outcome)
     session.add(
@@ -83,6 +86,7 @@ def record_finished(
             outcome=outcome,
             detail=detail[:MAX_DETAIL_LENGTH] if detail else None,
             log_url=log_url,
+            static_ips=" ".join(static_ips) or None,
             started_at=now,
             finished_at=now,
         )

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from kombo_portal.db.models import MagicLink, is_record_id, utc_now
 from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
-from kombo_portal.kombo import KomboClient, KomboError, LinkType
+from kombo_portal.kombo import CreatedLink, KomboClient, KomboError, LinkType
 from kombo_portal.problems import Problem, kombo_problem
 from kombo_portal.records.accounts import normalise_email
 from kombo_portal.records.attempts import record_finished, refusal_to_connect
@@ -40,13 +40,13 @@ async def invite_colleague(
     email = normalise_email(colleague_email)
     await in_database_thread(_check_invitation, engine, user, category, email, options)
     try:
-        url = await kombo.create_link(
+        created = await kombo.create_connection_link(
             options.link_request(user, category, email=email, link_type=LinkType.MAGIC_LINK)
         )
     except KomboError as error:
         await in_database_thread(_record_failure, engine, user, category, error)
         raise kombo_problem(error) from None
-    return await in_database_thread(_store_invitation, engine, user, category, email, url)
+    return await in_database_thread(_store_invitation, engine, user, category, email, created)
 
 
 def _check_invitation(
@@ -71,16 +71,19 @@ def _record_failure(engine: Engine, user: SignedInUser, category: str, error: Ko
 
 
 def _store_invitation(
-    engine: Engine, user: SignedInUser, category: str, email: str, url: str
+    engine: Engine, user: SignedInUser, category: str, email: str, created: CreatedLink
 ) -> MagicLink:
     now = utc_now()
     with transaction(engine) as session:
-        record_finished(session, user, category, "invite", "done", None)
+        # The colleague's system may need Kombo's addresses let through as well.
+        record_finished(
+            session, user, category, "invite", "done", None, static_ips=created.static_ips
+        )
         link = MagicLink(
             organisation_id=user.organisation_id,
             category=category,
             colleague_email=email,
-            url=url,
+            url=created.link,
             created_by_user_id=user.user_id,
             created_at=now,
             expires_at=now + MAGIC_LINK_LIFETIME,

@@ -212,3 +212,16 @@ async def test_a_completed_setup_without_setup_steps_is_refused_before_asking_ko
     with Session(engine) as session:
         outcomes = session.exec(select(ConnectAttempt.action, ConnectAttempt.outcome)).all()
     assert list(outcomes) == [("setup", "refused")]
+
+
+async def test_an_invitations_static_ips_are_on_the_card_too(engine, admin, kombo_api):
+    # The colleague connects through the magic link; the admin's card must still list
+    # the addresses for the firewall.
+    kombo_api.post("/connect/create-link").mock(
+        return_value=success({**LINK, "static_ips": ["203.0.113.9"]})
+    )
+    async with KomboClient(BASE, "ks_test_key") as kombo:
+        await invite_colleague(engine, kombo, admin, "ATS", "colleague@acme.test", EVERYTHING)
+
+    with Session(engine) as session:
+        assert overview(session, admin.organisation_id).static_ips == {"ATS": ("203.0.113.9",)}
