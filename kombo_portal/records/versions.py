@@ -1,23 +1,25 @@
 """The organisation's version: a number bumped with every change to its integrations,
 invitations or Kombo's news, so an open page notices a change made by any worker
 with one cheap read. Once such a change is committed, whoever listens is told which
-organisations changed (state.live pushes it to their open pages)."""
+organisations changed, and the version each change committed as (state.live pushes
+it to their open pages, and a page that already shows that version reads nothing)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import event, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import Organisation
 
 logger = logging.getLogger(__name__)
 
-# Called after each commit that changed organisations, in the committing thread
-# (often a database thread): a listener hands the news to its own loop and returns.
-ChangeListener = Callable[[frozenset[str]], None]
+# Called after each commit that changed organisations, with each one's version as
+# committed, in the committing thread (often a database thread): a listener hands
+# the news to its own loop and returns.
+ChangeListener = Callable[[Mapping[str, int]], None]
 _listeners: list[ChangeListener] = []
 
 
@@ -46,14 +48,20 @@ def _bump_versions_at_commit(session: Session) -> None:
     # the lock for one round trip instead of for the rest of the transaction, so
     # concurrent webhooks for one organisation's integrations queue less.
     changed = session.info.pop("changed_organisations", set())
+    bumped: dict[str, int] = {}
     for organisation_id in sorted(changed):  # one order: no deadlocks between two
-        session.exec(
+        # The new version comes back with the UPDATE (no second read): an open page
+        # that shows it already has nothing to read again (state.live).
+        version = session.exec(
             update(Organisation)
             .where(Organisation.id == organisation_id)
             .values(version=Organisation.version + 1)
-        )
-    if changed:
-        session.info["bumped_organisations"] = frozenset(changed)
+            .returning(col(Organisation.version))
+        ).scalar_one_or_none()
+        if version is not None:  # None: no such organisation, so no page shows it
+            bumped[organisation_id] = version
+    if bumped:
+        session.info["bumped_organisations"] = bumped
 
 
 @event.listens_for(Session, "after_commit")

@@ -3,9 +3,10 @@
 A page registers its tab (Reflex's client token) under its organisation when it
 shows that organisation's cards. After a commit that changed organisations
 (records.versions), each open tab of those organisations has its state changed
-with `app.modify_state`: the page reads its cards again and Reflex sends the
-difference to the browser, relayed through Redis to whichever worker or instance
-holds the tab's socket. Nothing polls.
+with `app.modify_state`: the page reads its cards again, unless it read them after
+the change committed (the commit's version says), and Reflex sends the difference to
+the browser, relayed through Redis to whichever worker or instance holds the tab's
+socket. Nothing polls.
 
 Why a registry of tabs rather than `rx.SharedState`: each tab shows the cards in its
 reader's language and role, so a shared value would still make every tab ask for
@@ -24,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Protocol, cast
 
 from redis.asyncio import Redis
@@ -109,9 +110,11 @@ class RedisTabs:
 class PushRound:
     """One change pushed to the tabs of an organisation: they share one read of each
     page they show (16 tabs read the database once, not 16 times, and so the last of
-    them is not served behind the first 15's reads)."""
+    them is not served behind the first 15's reads). `version`: the organisation's
+    version the change committed as; a tab showing that or a later one has it."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: int) -> None:
+        self.version = version
         self._pages: dict[tuple[str, int], asyncio.Task[PageData]] = {}
 
     async def read_page(self, engine: Engine, organisation_id: str, number: int) -> PageData:
@@ -144,20 +147,21 @@ class LivePages:
         self._loop = asyncio.get_running_loop()
         return listen_for_changes(self._on_commit)
 
-    def _on_commit(self, organisation_ids: frozenset[str]) -> None:
+    def _on_commit(self, changes: Mapping[str, int]) -> None:
         # Called in the committing thread, often a database thread: hand over and return.
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._schedule, organisation_ids)
+            loop.call_soon_threadsafe(self._schedule, changes)
 
-    def _schedule(self, organisation_ids: frozenset[str]) -> None:
-        task = asyncio.create_task(self.push(organisation_ids))
+    def _schedule(self, changes: Mapping[str, int]) -> None:
+        task = asyncio.create_task(self.push(changes))
         self._pushing.add(task)
         task.add_done_callback(self._pushing.discard)
 
-    async def push(self, organisation_ids: Iterable[str]) -> None:
-        for organisation_id in organisation_ids:
-            tokens, push_round = await self.tabs.tokens(organisation_id), PushRound()
+    async def push(self, changes: Mapping[str, int]) -> None:
+        """Each changed organisation (-> its version as committed) to its open tabs."""
+        for organisation_id, version in changes.items():
+            tokens, push_round = await self.tabs.tokens(organisation_id), PushRound(version)
             pushes = (self._push_to(organisation_id, token, push_round) for token in tokens)
             kept = await asyncio.gather(*pushes)
             gone = [token for token, shown in zip(tokens, kept, strict=True) if not shown]

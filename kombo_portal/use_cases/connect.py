@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from kombo_portal.db.models import ConnectAttempt, Integration, utc_now
 from kombo_portal.db.threads import in_database_thread
-from kombo_portal.db.transaction import transaction
+from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.i18n import category_name
 from kombo_portal.kombo import (
     CreateLinkRequest,
@@ -165,6 +165,13 @@ def _open_attempt_of(
 ) -> tuple[str, str, str | None]:
     """The category, action and repaired integration of the user's open attempt;
     raises Problem (after recording the refusal) if there is none."""
+    # The usual case, the user's open attempt, is only read: on SQLite a write would
+    # queue behind every other writer, and with many users connecting at once that
+    # queue is long. _record_connection checks the attempt again when it writes.
+    with reading(engine) as session:
+        attempt = session.get(ConnectAttempt, attempt_id)
+        if attempt is not None and _is_open_attempt_of(attempt, user):
+            return attempt.category, attempt.action, attempt.kombo_integration_id
     with transaction(engine) as session:
         attempt = session.get(ConnectAttempt, attempt_id)
         own = (
@@ -188,6 +195,11 @@ def _open_attempt_of(
         finish_attempt(refused, "refused", detail)
         session.add(refused)
     raise refusal
+
+
+def _is_open_attempt_of(attempt: ConnectAttempt, user: SignedInUser) -> bool:
+    own = attempt.organisation_id == user.organisation_id and attempt.user_id == user.user_id
+    return own and attempt.outcome == "started"
 
 
 async def finish_connect(
