@@ -39,7 +39,7 @@ def sign_in(page: Page, app: RunningApp, email: str, password: str = PASSWORD) -
     page.goto(f"{app.url}/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
 
 

@@ -60,7 +60,7 @@ def test_an_admin_signs_in_at_the_provider_and_connects_an_hris(
     page.get_by_role("button", name="Sign in with Local ID").click()
     expect(page.get_by_role("heading", name="Local provider")).to_be_visible()
     page.get_by_label("Username").fill("grace")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page).to_have_url(re.compile(re.escape(f"{oidc_app.url}{INTEGRATIONS_PATH}") + "/?$"))
     expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()

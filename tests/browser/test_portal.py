@@ -82,7 +82,7 @@ def test_signed_out_visits_go_to_sign_in_and_come_back_after_it(running_app, pag
     expect(page).to_have_url(re.compile(r"/sign-in/?\?next=/settings/integrations/?$"))
     page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/settings/integrations/?$"))
     expect(page.get_by_text("Demo Company")).to_be_visible()
@@ -92,7 +92,7 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(running
     page.goto(f"{running_app.url}/sign-in")
     page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL)
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("alert")).to_have_text("The email or the password is not right.")
     expect(page).to_have_url(re.compile(r"/sign-in"))

@@ -74,10 +74,10 @@ def test_the_integrations_page_and_its_dialogs_leave_react_nothing_to_complain_o
     page.goto(f"{app.url}/sign-in")
     page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL, timeout=FIRST_VISIT_MS)
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     heading = page.get_by_role("heading", name="Integrations", level=1)
     expect(heading).to_be_visible(timeout=FIRST_VISIT_MS)
 

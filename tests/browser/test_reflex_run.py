@@ -94,7 +94,7 @@ def test_reflex_run_in_development_migrates_and_serves_the_page(reflex_run, page
     page.goto(f"{page_url}/sign-in")
     page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Connect HRIS")).to_be_enabled()

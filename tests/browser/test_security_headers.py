@@ -77,7 +77,7 @@ def test_sign_in_connect_and_sign_out_break_no_policy(running_app: RunningApp, p
     after_reload: list[str] = []
     page.on("request", lambda request: after_reload.append(request.url))
     page.reload()
-    expect(page.get_by_role("button", name="Sign in")).to_be_enabled()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_enabled()
     page.wait_for_timeout(1000)
     assert [url for url in after_reload if "/auth/" in url] == []
 

@@ -32,7 +32,7 @@ def test_the_pages_load_with_no_console_errors(running_app, page: Page):
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     page.get_by_label("Email").fill(DEMO_ADMIN_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page).to_have_url(re.compile(re.escape(f"{running_app.url}{INTEGRATIONS_PATH}") + "/?$"))
     expect(page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
