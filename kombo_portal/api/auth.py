@@ -18,6 +18,7 @@ from datetime import timedelta
 from html import escape
 from urllib.parse import urlsplit
 
+from reflex.utils.exec import is_prod_mode
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -44,8 +45,9 @@ EXPIRED_PAGE = expired_page(DEFAULT_LANGUAGE)
 
 
 def same_host(url: str, request: Request) -> bool:
-    """Only back to pages on the host this request came to (any port: dev serves the
-    page on :3000 and these routes on :8000)."""
+    """Only back to pages on the host this request came to: on its port in production
+    (one port serves pages and routes), on any port in development (pages on :3000,
+    these routes on :8000)."""
     # Browsers read `\` as `/`, drop tabs and newlines, and take what precedes `@` as
     # credentials: such a URL can name one host here and reach another there.
     if len(url) > MAX_URL_LENGTH or any(
@@ -60,6 +62,7 @@ def same_host(url: str, request: Request) -> bool:
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
         and parts.hostname == request.url.hostname
+        and (parts.port == request.url.port or not is_prod_mode())
     )
 
 

@@ -305,3 +305,19 @@ def test_sign_out_goes_back_to_the_host_product_where_configured(engine, people)
     assert signed_in_email(engine, token) is None
     # A post from another site still signs nobody out, and goes nowhere.
     assert sign_out(client, origin="https://evil.test").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("mode", "other_port_allowed"), [("dev", True), ("prod", False)], ids=["dev", "prod"]
+)
+def test_another_port_of_this_host_is_this_host_only_in_development(
+    monkeypatch, mode, other_port_allowed
+):
+    # Development serves the pages on :3000 and these routes on :8000; production serves
+    # both on one port, so a page on another port there is not the portal's.
+    monkeypatch.setenv("REFLEX_ENV_MODE", mode)
+    request = Request({"type": "http", "headers": [(b"host", b"portal.test:8000")], "path": "/"})
+
+    assert same_host("http://portal.test:8000/sign-in", request)
+    assert same_host("http://portal.test:3000/sign-in", request) is other_port_allowed
+    assert not same_host("http://other.test:8000/sign-in", request)
