@@ -175,10 +175,8 @@ class IntegrationsState(AuthState):
         user = await self._signed_in_user()
         if user is None or user.organisation_id != organisation_id:
             return False
+        # Else read since it committed (by the handler that made it, or for a later one).
         if self._version < push_round.version:
-            # Else the cards were read after this change committed (by the tab's own
-            # handler, which made it, or for a later change): reading them again is a
-            # page read for nothing, a third of the reads when many users connect.
             await self._load_cards(organisation_id, push_round)
         return True
 
