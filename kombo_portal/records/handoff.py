@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from kombo_portal.db.locks import hold_lock
 from kombo_portal.db.models import Organisation, Role, UsedHandoff, User, UserSession, utc_now
 from kombo_portal.records.accounts import normalise_email
+from kombo_portal.records.sessions import start_session
 
 
 class HandoffConflict(ValueError):
@@ -155,3 +156,22 @@ def provision_user(session: Session, identity: HandoffIdentity) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    """A session started for a user the host product vouched for."""
+
+    session_token: str
+    email: str
+    role: str
+
+
+def sign_in_identity(
+    session: Session, identity: HandoffIdentity, secret_key: str, lifetime: timedelta
+) -> HandedOff:
+    """Make or update the identity's user and start their session, in the caller's
+    transaction (a hand-off's and an OpenID sign-in's last step). Raises HandoffConflict."""
+    user = provision_user(session, identity)
+    token = start_session(session, user, secret_key, lifetime)
+    return HandedOff(session_token=token, email=user.email, role=user.role)

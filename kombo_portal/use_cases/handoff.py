@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -19,12 +18,12 @@ from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import LANGUAGES
 from kombo_portal.records.handoff import (
+    HandedOff,
     HandoffConflict,
     HandoffIdentity,
-    provision_user,
+    sign_in_identity,
     spend_token_id,
 )
-from kombo_portal.records.sessions import start_session
 from kombo_portal.use_cases.handoff_keys import (
     HMAC_ALGORITHM,
     KeyRefused,
@@ -53,13 +52,6 @@ class HandoffRefused(Exception):
         super().__init__(reason)
         self.reason = reason
         self.expired = expired
-
-
-@dataclass(frozen=True)
-class HandedOff:
-    session_token: str
-    email: str
-    role: str
 
 
 def _text(claims: dict[str, object], name: str, *, required: bool = True) -> str:
@@ -166,11 +158,9 @@ async def sign_in_handed_off(
             if not spend_token_id(session, identity):
                 raise HandoffRefused("token already used (its jti was seen)", expired=True)
             try:
-                user = provision_user(session, identity)
+                return sign_in_identity(session, identity, secret_key, lifetime)
             except HandoffConflict as conflict:
                 raise HandoffRefused(str(conflict)) from None
-            token = start_session(session, user, secret_key, lifetime)
-            return HandedOff(session_token=token, email=user.email, role=user.role)
 
     return await in_database_thread(sign_in)
 

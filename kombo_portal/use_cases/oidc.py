@@ -33,20 +33,20 @@ from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import transaction
 from kombo_portal.i18n import LANGUAGES
 from kombo_portal.records.handoff import (
+    HandedOff,
     HandoffConflict,
     HandoffIdentity,
-    provision_user,
+    sign_in_identity,
     spend_once,
 )
-from kombo_portal.records.sessions import start_session
 from kombo_portal.use_cases.oidc_provider import OidcRefused, OpenIDProvider, Outcome, printable
 
 __all__ = [
+    "HandedOff",
     "OidcRefused",
     "OpenIDProvider",
     "Outcome",
     "PendingSignIn",
-    "SignedIn",
     "begin_sign_in",
     "finish_sign_in",
     "identity_from_claims",
@@ -72,13 +72,6 @@ class PendingSignIn:
     redirect_uri: str
     to: str
     expires_at: int  # Unix time
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    session_token: str
-    email: str
-    role: str
 
 
 def _seal_key(secret_key: str) -> OctKey:
@@ -210,7 +203,7 @@ async def finish_sign_in(
     pending: PendingSignIn | None,
     answer: Mapping[str, str],
     lifetime: timedelta,
-) -> SignedIn:
+) -> HandedOff:
     """A new session for whom the provider signed in; OidcRefused (no session, no user
     changed) otherwise. `answer` is the callback's query: state, and code or error."""
     if pending is None:
@@ -251,13 +244,11 @@ async def finish_sign_in(
     )
     identity = identity_from_claims(claims, provider.settings)
 
-    def sign_in() -> SignedIn:
+    def sign_in() -> HandedOff:
         with transaction(engine) as session:
             try:
-                user = provision_user(session, identity)
+                return sign_in_identity(session, identity, secret_key, lifetime)
             except HandoffConflict as conflict:
                 raise OidcRefused(str(conflict)) from None
-            token = start_session(session, user, secret_key, lifetime)
-            return SignedIn(session_token=token, email=user.email, role=user.role)
 
     return await in_database_thread(sign_in)
