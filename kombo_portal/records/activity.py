@@ -4,6 +4,7 @@ newest first. It says who, when and what in plain words; it never shows secrets.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -80,18 +81,25 @@ class ActivityEntry:
 
 
 def activity_page(
-    session: Session, organisation_id: str, page: int = 0, page_size: int = PAGE_SIZE
+    session: Session,
+    organisation_id: str,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    *,
+    every: Iterable[Integration] | None = None,
+    people: dict[str, str] | None = None,
 ) -> tuple[list[ActivityEntry], bool]:
-    """One page of the log (page 0 is the newest) and whether older entries exist."""
+    """One page of the log (page 0 is the newest) and whether older entries exist.
+    `every` (the organisation's integrations, removed ones too) and `people`: if
+    already read."""
     page = max(0, page)
     wanted = (page + 1) * page_size + 1
-    tools = {
-        integration.kombo_integration_id: integration.tool_label
-        for integration in session.exec(
+    if every is None:
+        every = session.exec(
             select(Integration).where(Integration.organisation_id == organisation_id)
         )
-    }
-    names = people_names(session, organisation_id)
+    tools = {integration.kombo_integration_id: integration.tool_label for integration in every}
+    names = people if people is not None else people_names(session, organisation_id)
     entries = [
         *_attempt_entries(session, organisation_id, wanted, tools, names),
         *_kombo_entries(session, organisation_id, wanted, tools),

@@ -7,6 +7,7 @@ so it is tested on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -117,6 +118,18 @@ def latest_removed(session: Session, organisation_id: str) -> dict[str, Integrat
         select(Integration)
         .where(Integration.organisation_id == organisation_id)
         .where(col(Integration.removed_at).is_not(None))
-        .order_by(col(Integration.removed_at))
     ).all()
-    return {integration.category: integration for integration in removed}
+    return latest_removed_of(removed)
+
+
+def latest_removed_of(integrations: Iterable[Integration]) -> dict[str, Integration]:
+    """latest_removed, of integrations already read."""
+    removed = sorted(
+        (
+            (as_utc(removed_at), integration)
+            for integration in integrations
+            if (removed_at := integration.removed_at) is not None
+        ),
+        key=lambda pair: pair[0],
+    )
+    return {integration.category: integration for _, integration in removed}

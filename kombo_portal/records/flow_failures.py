@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from kombo_portal.db.models import FlowFailure, as_utc, utc_now
+from kombo_portal.db.models import FlowFailure, Integration, as_utc, utc_now
 from kombo_portal.records.integrations import current_integrations
 from kombo_portal.records.versions import bump_version
 
@@ -43,8 +43,11 @@ def clear_flow_failures(session: Session, organisation_id: str, category: str) -
     )
 
 
-def latest_flow_failures(session: Session, organisation_id: str) -> dict[str, FlowFailure]:
-    """Per category, the latest failed flow that no connection succeeded after."""
+def latest_flow_failures(
+    session: Session, organisation_id: str, current: list[Integration] | None = None
+) -> dict[str, FlowFailure]:
+    """Per category, the latest failed flow that no connection succeeded after.
+    `current`: the organisation's integrations not removed, if already read."""
     failures: dict[str, FlowFailure] = {}
     for failure in session.exec(
         select(FlowFailure)
@@ -52,7 +55,9 @@ def latest_flow_failures(session: Session, organisation_id: str) -> dict[str, Fl
         .order_by(col(FlowFailure.failed_at))
     ):
         failures[failure.category] = failure
-    for integration in current_integrations(session, organisation_id):
+    if current is None:
+        current = current_integrations(session, organisation_id)
+    for integration in current:
         failure = failures.get(integration.category)
         if failure and as_utc(failure.failed_at) <= as_utc(integration.connected_at):
             del failures[integration.category]

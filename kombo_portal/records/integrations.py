@@ -10,6 +10,7 @@ open pages notice it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -233,6 +234,22 @@ def current_integrations(session: Session, organisation_id: str) -> list[Integra
             .order_by(col(Integration.connected_at))
         )
     )
+
+
+def every_integration(session: Session, organisation_id: str) -> list[Integration]:
+    """The organisation's integrations, removed ones too, oldest first: one read for
+    everything the page shows of them (see use_cases.page_data)."""
+    return list(
+        session.exec(
+            select(Integration)
+            .where(Integration.organisation_id == organisation_id)
+            .order_by(col(Integration.connected_at))
+        )
+    )
+
+
+def not_removed(integrations: Iterable[Integration]) -> list[Integration]:
+    return [integration for integration in integrations if integration.removed_at is None]
 
 
 def has_live_integration(

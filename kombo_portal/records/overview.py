@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import ConnectAttempt, FlowFailure, Integration, IntegrationIssue, User
 from kombo_portal.records.flow_failures import latest_flow_failures
-from kombo_portal.records.integrations import current_integrations
+from kombo_portal.records.integrations import current_integrations, not_removed
 from kombo_portal.records.issues import open_issues
 
 
@@ -34,11 +34,21 @@ def people_names(session: Session, organisation_id: str) -> dict[str, str]:
     }
 
 
-def overview(session: Session, organisation_id: str) -> Overview:
+def overview(
+    session: Session,
+    organisation_id: str,
+    every: list[Integration] | None = None,
+    people: dict[str, str] | None = None,
+) -> Overview:
+    """`every` (the organisation's integrations, removed ones too) and `people`: if
+    already read."""
+    current = (
+        not_removed(every) if every is not None else current_integrations(session, organisation_id)
+    )
     return Overview(
-        integrations=current_integrations(session, organisation_id),
-        people=people_names(session, organisation_id),
-        failures=latest_flow_failures(session, organisation_id),
+        integrations=current,
+        people=people if people is not None else people_names(session, organisation_id),
+        failures=latest_flow_failures(session, organisation_id, current),
         static_ips=latest_static_ips(session, organisation_id),
         issues=open_issues(session, organisation_id),
     )

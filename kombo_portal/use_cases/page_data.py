@@ -11,9 +11,10 @@ from kombo_portal.db.models import Integration, MagicLink
 from kombo_portal.db.threads import in_database_thread
 from kombo_portal.db.transaction import reading
 from kombo_portal.records.activity import ActivityEntry, activity_page
-from kombo_portal.records.card_states import latest_removed
+from kombo_portal.records.card_states import latest_removed_of
+from kombo_portal.records.integrations import every_integration
 from kombo_portal.records.invitations import open_invitations
-from kombo_portal.records.overview import Overview, overview
+from kombo_portal.records.overview import Overview, overview, people_names
 from kombo_portal.records.versions import organisation_version
 
 
@@ -41,12 +42,21 @@ def _read_page(engine: Engine, organisation_id: str, activity_page_number: int) 
         # The version first: a change committed between the reads then shows at the
         # next refresh instead of never.
         version = organisation_version(session, organisation_id)
+        # Read once for the cards, the removed ones and the log alike: the page is read
+        # after every change, by every open tab's push.
+        every, people = (
+            every_integration(session, organisation_id),
+            people_names(session, organisation_id),
+        )
+        entries = activity_page(
+            session, organisation_id, activity_page_number, every=every, people=people
+        )
         return PageData(
             version=version,
-            overview=overview(session, organisation_id),
-            removed=latest_removed(session, organisation_id),
+            overview=overview(session, organisation_id, every, people),
+            removed=latest_removed_of(every),
             invitations=list(open_invitations(session, organisation_id)),
-            activity=Activity(*activity_page(session, organisation_id, activity_page_number)),
+            activity=Activity(*entries),
         )
 
 
