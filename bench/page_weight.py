@@ -61,6 +61,8 @@ LOADS_QUICK = 3
 PROFILED_FULL = 3
 PROFILED_QUICK = 1
 TARGET_RATIO = 1.3
+# The first load to a clickable button against the blank app's load to hydrated.
+LOAD_TARGET_RATIO = 1.15
 BUILD_TIMEOUT_SECONDS = 600
 READY_TIMEOUT_MILLISECONDS = 60_000
 ASSETS = ("Script", "Stylesheet")  # Chromium's resource types of JavaScript and CSS
@@ -468,7 +470,14 @@ def summarise(
         Figure("CSS transferred", css, "bytes", css_blank),
         Figure("JavaScript and CSS transferred", total, "bytes", total_blank, target, met),
         Figure("JavaScript and CSS, compressed bodies only", body, "bytes", body_blank),
-        Figure(clickable_name, clickable, "ms", hydrated_blank),
+        Figure(
+            clickable_name,
+            clickable,
+            "ms",
+            hydrated_blank,
+            f"≤ {LOAD_TARGET_RATIO}x the blank app",
+            clickable <= LOAD_TARGET_RATIO * hydrated_blank,
+        ),
         Figure("first load to hydrated, median", hydrated, "ms", hydrated_blank),
     ]
     ours, theirs = phase_medians(portal, "clickable"), phase_medians(blank, "hydrated")

@@ -61,7 +61,7 @@ CONCURRENCY = 16
 WEB_WORKDIR = ".web-bench"
 WEBHOOK_PATH = "/webhooks/kombo"
 # Targets from the issue.
-MIN_FLOOR_RATIO = 0.5
+MIN_FLOOR_RATIO = 0.6
 MAX_P99_MS = 250.0
 # A repeat goes at least this many positions after its original, so that with 16 in
 # flight it is usually a repeat of an event already answered (Kombo's retries and
