@@ -39,7 +39,7 @@ from kombo_portal.use_cases.connect import (
     start_connect,
 )
 from kombo_portal.use_cases.lifecycle import Repair
-from kombo_portal.use_cases.page_data import Activity, read_activity, read_page
+from kombo_portal.use_cases.page_data import Activity, PageAfter, read_activity, read_page
 
 # A change to one integration: one call to Kombo and the record (use_cases.lifecycle).
 Change = Callable[[SignedInUser, str], Awaitable[Integration]]
@@ -78,8 +78,8 @@ class IntegrationsState(AuthState):
     _flow_category: str = ""  # the card a Connect flow is opening or open for
     _flow_opened_at: datetime | None = None
 
-    async def _load_cards(self, organisation_id: str, push_round: PushRound | None = None) -> None:
-        backend, read = current_backend(), push_round.read_page if push_round else read_page
+    async def _load_cards(self, organisation_id: str, source: PushRound | PageAfter | None = None):
+        backend, read = current_backend(), source.read_page if source else read_page
         page = await read(backend.engine, organisation_id, self.activity_page_number)
         self._version, self._organisation_id = page.version, organisation_id
         categories = [category.value for category in backend.settings.connect.categories]
@@ -107,8 +107,7 @@ class IntegrationsState(AuthState):
         self.broken = self._t(member or "banner.needs_reconnection", names=broken) if broken else ""
 
     def _set_busy(self, category: str = "", *, flow: bool = False) -> None:
-        """The page is busy with `category` (unknown: ""); a Connect flow being opened
-        shows on its card."""
+        """Busy with `category` (unknown: ""); a flow being opened shows on its card."""
         self.busy, self.busy_category = True, category
         self._show_flow(category if flow else "")
 
@@ -357,12 +356,13 @@ class IntegrationsState(AuthState):
     async def _finish_flow(self, user: SignedInUser, activation_token: str):
         backend = current_backend()
         token = inputs.activation_token(activation_token)
+        page_after = PageAfter(self.activity_page_number)  # read with the record
         try:
             if token is None:
                 await close_attempt(backend.engine, self._attempt_id, "failed", "unusable token")
                 raise Problem(NOT_CONFIRMED)
             integration = await finish_connect(
-                backend.engine, backend.kombo, user, self._attempt_id, token
+                backend.engine, backend.kombo, user, self._attempt_id, token, page_after
             )
         except Problem as problem:
             self._show_problem(problem)
@@ -372,7 +372,7 @@ class IntegrationsState(AuthState):
             # Whatever happened, the page is free for the next action.
             self._set_free()
             self._attempt_id = ""
-        await self._load_cards(user.organisation_id)
+        await self._load_cards(user.organisation_id, page_after)
 
     @rx.event
     async def connect_cancelled(self):

@@ -49,6 +49,7 @@ from kombo_portal.records.integrations import (
 )
 from kombo_portal.records.sessions import SignedInUser
 from kombo_portal.use_cases.kombo_details import facts_from_details
+from kombo_portal.use_cases.page_data import PageAfter, read_page_now
 
 logger = logging.getLogger(__name__)
 
@@ -208,11 +209,13 @@ async def finish_connect(
     user: SignedInUser,
     attempt_id: str,
     activation_token: str,
+    page_after: PageAfter | None = None,
 ) -> Integration:
     """The flow of `attempt_id` resolved with `activation_token`: record what it made.
 
     For a reconnect or a setup the token must name the integration being repaired;
     if Kombo's repair flow gives no usable token, the integration is read instead.
+    `page_after`: the organisation's page is read with the record, into it.
     """
     category, action, repaired_id = await in_database_thread(
         _open_attempt_of, engine, user, attempt_id
@@ -278,9 +281,14 @@ async def finish_connect(
         )
         raise Problem(NOT_STARTED_HERE)
 
-    integration = await in_database_thread(
-        _record_connection, engine, user, attempt_id, action, facts, category
-    )
+    def record() -> Integration | None:
+        recorded = _record_connection(engine, user, attempt_id, action, facts, category)
+        if recorded is not None and page_after is not None:
+            number = page_after.activity_page_number
+            page_after.data = read_page_now(engine, user.organisation_id, number)
+        return recorded
+
+    integration = await in_database_thread(record)
     if integration is None:
         # Kombo does not deduplicate: remove the second connection it just made.
         try:
