@@ -44,8 +44,10 @@ class PageAfter:
     data: PageData | None = None
 
     async def read_page(self, engine: Engine, organisation_id: str, number: int) -> PageData:
-        """The page read with the change, else read now."""
-        return self.data or await read_page(engine, organisation_id, number)
+        """The page read with the change if it is the one asked for, else read now."""
+        if self.data is not None and number == self.activity_page_number:
+            return self.data
+        return await read_page(engine, organisation_id, number)
 
 
 async def read_page(engine: Engine, organisation_id: str, activity_page_number: int) -> PageData:

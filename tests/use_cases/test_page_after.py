@@ -33,6 +33,8 @@ async def test_the_page_read_with_the_record_shows_the_new_integration(
     assert page.overview.people[admin.user_id]
     # What the page shows then is that read, not another.
     assert await page_after.read_page(engine, admin.organisation_id, 0) is page
+    # Another page of the log than the one read with the record is read afresh.
+    assert await page_after.read_page(engine, admin.organisation_id, 1) is not page
 
 
 async def test_nothing_is_read_when_the_activation_is_refused(engine, kombo, control, people):
