@@ -55,7 +55,7 @@ def page(language: str, title: str, body: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <link rel="stylesheet" href="assets/flow.css">
-<script src="assets/flow.js" defer></script>
+<script src="assets/flow.js"></script>
 </head>
 <body>
 <main aria-labelledby="flow-title">
@@ -157,7 +157,9 @@ def unavailable_page(reason: str, language: str = "en") -> str:
 
 FLOW_SCRIPT = """\
 // Tells the window that opened this page (showKomboConnect's) how the flow ended,
-// with the messages Kombo's own page sends.
+// with the messages Kombo's own page sends. Loaded from <head> without `defer` so
+// its listeners exist before any button is shown: a Close clicked at once must not
+// be lost.
 (function () {
   function tell(message) { window.parent.postMessage(message, "*"); }
   document.addEventListener("click", function (event) {
@@ -168,13 +170,15 @@ FLOW_SCRIPT = """\
     if (event.key === "Escape" && document.querySelector("[data-close]") &&
         !(event.target instanceof HTMLSelectElement)) tell({ type: "close" });
   });
-  var done = document.querySelector("[data-activation-token]");
-  if (done) {
-    tell({ type: "success", data: { activation_token: done.dataset.activationToken } });
-  }
-  var first = document.querySelector(
-    "[role=alert], input:not([type=hidden]), select, .tools button");
-  if (first && first.focus) first.focus();
+  document.addEventListener("DOMContentLoaded", function () {
+    var done = document.querySelector("[data-activation-token]");
+    if (done) {
+      tell({ type: "success", data: { activation_token: done.dataset.activationToken } });
+    }
+    var first = document.querySelector(
+      "[role=alert], input:not([type=hidden]), select, .tools button");
+    if (first && first.focus) first.focus();
+  });
 })();
 """
 

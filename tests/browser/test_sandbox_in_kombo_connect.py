@@ -119,3 +119,24 @@ def test_an_expired_or_unknown_link_can_be_closed(page, host_page, standalone):
     flow.get_by_role("button", name="Close").click()
 
     expect(page.locator("#result")).to_have_text("error:KomboConnectCancelledError")
+
+
+def test_a_close_button_works_from_the_moment_it_is_shown(page, host_page, standalone):
+    held_scripts = []
+    page.route("**/assets/flow.js", lambda route: held_scripts.append(route))
+    flow = open_flow(page, host_page, new_link(standalone, integration_tool="personio"))
+    while not held_scripts:
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(300)  # the page shows whatever it can without its script
+
+    # A user clicks Close as soon as they see it, script or no script.
+    close = flow.get_by_role("button", name="Close")
+    clicked_early = close.count() > 0
+    if clicked_early:
+        close.click()
+    held_scripts[0].continue_()
+    if not clicked_early:
+        close.click()
+
+    expect(page.locator("#result")).to_have_text("error:KomboConnectCancelledError")
+    expect(page.locator("iframe")).to_have_count(0)
