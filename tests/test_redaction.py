@@ -31,6 +31,8 @@ TOKEN = "tok_Zx9Cv8Bn7Mm6Ll5Kk4"
         f"Cookie: theme=dark; {SESSION_COOKIE}={TOKEN}",
         f"Authorization: Bearer {TOKEN}",
         f"{{'router': {{'headers': {{'cookie': '{TOKEN}'}}}}}}",
+        f'{{"webhook_secret": "{TOKEN}"}}',  # keys that end in a secret's name
+        f"x-refresh-token='{TOKEN}' retry=1",
     ],
 )
 def test_run_time_secrets_are_redacted_by_their_place(line):
