@@ -8,15 +8,16 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from kombo_portal.db.models import Integration, Organisation, WebhookEvent
 from kombo_portal.db.transaction import transaction
 from kombo_portal.records.accounts import create_organisation
-from kombo_portal.records.webhook_events import Outcome, parse_event
+from kombo_portal.records.webhook_events import InboxRow, Outcome, parse_event
 from kombo_portal.use_cases.webhooks import receive_event
 
 INTEGRATION = "personio:AAAA"
@@ -210,3 +211,8 @@ async def test_a_sync_that_succeeded_reads_the_record_and_notes_the_activity(eng
 
     assert result.outcome is Outcome.APPLIED
     assert [statement.split()[0].upper() for statement in sent] == ["SELECT", "UPDATE", "INSERT"]
+
+
+def test_the_inbox_row_ingest_writes_has_every_column_of_the_inbox_table():
+    columns = SQLModel.metadata.tables[WebhookEvent.__tablename__].columns
+    assert {f.name for f in fields(InboxRow)} == {column.name for column in columns}
