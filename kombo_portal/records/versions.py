@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import event, update
+from sqlalchemy import bindparam, event, update
 from sqlmodel import Session, col, select
 
 from kombo_portal.db.models import Organisation
@@ -48,20 +48,31 @@ def _bump_versions_at_commit(session: Session) -> None:
     # the lock for one round trip instead of for the rest of the transaction, so
     # concurrent webhooks for one organisation's integrations queue less.
     changed = session.info.pop("changed_organisations", set())
+    if changed:
+        session.flush()  # what the transaction added goes first: the UPDATE stays last
     bumped: dict[str, int] = {}
     for organisation_id in sorted(changed):  # one order: no deadlocks between two
         # The new version comes back with the UPDATE (no second read): an open page
         # that shows it already has nothing to read again (state.live).
-        version = session.exec(
-            update(Organisation)
-            .where(Organisation.id == organisation_id)
-            .values(version=Organisation.version + 1)
-            .returning(col(Organisation.version))
-        ).scalar_one_or_none()
+        version = (
+            session.connection()
+            .execute(_BUMP_VERSION, {"organisation": organisation_id})
+            .scalar_one_or_none()
+        )
         if version is not None:  # None: no such organisation, so no page shows it
             bumped[organisation_id] = version
     if bumped:
         session.info["bumped_organisations"] = bumped
+
+
+# Built once, the organisation bound per call: building it took longer than running
+# it, on every commit that changed anything.
+_BUMP_VERSION = (
+    update(Organisation)
+    .where(col(Organisation.id) == bindparam("organisation"))
+    .values(version=Organisation.version + 1)
+    .returning(col(Organisation.version))
+)
 
 
 @event.listens_for(Session, "after_commit")

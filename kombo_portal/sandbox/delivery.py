@@ -16,10 +16,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy import CursorResult, Engine, update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kombo_portal.db.models import utc_now
 from kombo_portal.db.threads import in_database_thread
+from kombo_portal.db.transaction import reading, transaction
 from kombo_portal.kombo.signature import SIGNATURE_HEADER, sign_webhook
 from kombo_portal.logs import REQUEST_ID_HEADER, log_id
 from kombo_portal.sandbox.models import SandboxWebhookDelivery
@@ -112,17 +114,14 @@ class WebhookDeliverer:
         return response.status_code, None
 
     def _claim_due(self, now: datetime) -> list[tuple[str, str, str]]:
-        with Session(self._engine) as session:
-            due = session.exec(
-                select(SandboxWebhookDelivery)
-                .where(col(SandboxWebhookDelivery.delivered_at).is_(None))
-                .where(col(SandboxWebhookDelivery.attempts) < MAX_ATTEMPTS)
-                .where(col(SandboxWebhookDelivery.next_attempt_at) <= now)
-                .order_by(col(SandboxWebhookDelivery.created_at))
-                .limit(BATCH_SIZE)
-            ).all()
+        # Looked for first with a read, which takes no lock: most passes find nothing,
+        # and a write transaction would queue behind every other writer for it.
+        with reading(self._engine) as session:
+            if not session.exec(_due(now).limit(1)).first():
+                return []
+        with transaction(self._engine) as session:
             claimed = []
-            for delivery in due:
+            for delivery in session.exec(_due(now).limit(BATCH_SIZE)).all():
                 # Only the process whose update matched the row as it saw it sends it.
                 # An UPDATE's result is a CursorResult: it has the row count.
                 result = cast(
@@ -138,11 +137,10 @@ class WebhookDeliverer:
                 )
                 if result.rowcount == 1:
                     claimed.append((delivery.id, delivery.target_url, delivery.body))
-            session.commit()
             return claimed
 
     def _record(self, delivery_id: str, status: int | None, error: str | None, now: datetime):
-        with Session(self._engine) as session:
+        with transaction(self._engine) as session:
             delivery = session.get(SandboxWebhookDelivery, delivery_id)
             if delivery is None:
                 return
@@ -161,7 +159,16 @@ class WebhookDeliverer:
                     delivery.attempts,
                 )
             session.add(delivery)
-            session.commit()
+
+
+def _due(now: datetime) -> SelectOfScalar[SandboxWebhookDelivery]:
+    return (
+        select(SandboxWebhookDelivery)
+        .where(col(SandboxWebhookDelivery.delivered_at).is_(None))
+        .where(col(SandboxWebhookDelivery.attempts) < MAX_ATTEMPTS)
+        .where(col(SandboxWebhookDelivery.next_attempt_at) <= now)
+        .order_by(col(SandboxWebhookDelivery.created_at))
+    )
 
 
 def _without_credentials(url: str) -> str:
