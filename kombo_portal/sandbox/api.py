@@ -17,7 +17,7 @@ SANDBOX_ENVIRONMENT_ID = "sandbox-local"
 INTEGRATION_PATH = "/integrations/{integration_id:str}"
 
 
-@kombo_endpoint(reads_body=False)
+@kombo_endpoint(reads_body=False, writes=False)
 def check_api_key(_request: Request, _session: Session, _body: object) -> dict[str, object]:
     return {"environment_id": SANDBOX_ENVIRONMENT_ID}
 
@@ -38,7 +38,7 @@ def integration_by_token(request: Request, session: Session, _body: object) -> d
     return token_integration(flow.exchange_activation_token(session, token))
 
 
-@kombo_endpoint(reads_body=False)
+@kombo_endpoint(reads_body=False, writes=False)
 def get_integration(request: Request, session: Session, _body: object) -> dict[str, object]:
     integration = integrations.get_integration(session, request.path_params["integration_id"])
     return integration_details(integration, sandbox_context(request).config.public_url)
@@ -75,7 +75,7 @@ def set_enabled(request: Request, session: Session, body: object) -> dict[str, o
     return {}
 
 
-@kombo_endpoint(reads_body=False)
+@kombo_endpoint(reads_body=False, writes=False)
 def list_tools(request: Request, _session: Session, _body: object) -> dict[str, object]:
     # Kombo's path uses lower case (`/tools/hris`); upper case is accepted too.
     category = request.path_params["category"].upper()

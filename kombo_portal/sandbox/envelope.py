@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kombo_portal.db.threads import in_database_thread
+from kombo_portal.db.transaction import reading
 from kombo_portal.sandbox.context import sandbox_context
 from kombo_portal.sandbox.inputs import SandboxError
 
@@ -24,7 +25,11 @@ Handler = Callable[[Request, Session, object], dict[str, object]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def kombo_endpoint(*, reads_body: bool) -> Callable[[Handler], Endpoint]:
+def kombo_endpoint(*, reads_body: bool, writes: bool = True) -> Callable[[Handler], Endpoint]:
+    """`writes=False`: the handler only reads, in a session that takes no write lock
+    (on SQLite it need not queue behind the process's writers: the portal's details
+    fetch asks for an integration after every change)."""
+
     def wrap(handler: Handler) -> Endpoint:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
@@ -51,6 +56,9 @@ def kombo_endpoint(*, reads_body: bool) -> Callable[[Handler], Endpoint]:
                     )
 
             def run() -> dict[str, object] | SandboxError:
+                if not writes:
+                    with reading(sandbox.get_engine()) as session:
+                        return handler(request, session, body)
                 with sandbox.transaction() as session:
                     try:
                         return handler(request, session, body)

@@ -1,11 +1,14 @@
 """The sandbox's API, driven through the portal's own Kombo client."""
 
+import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from kombo_portal.db.models import utc_now
+from kombo_portal.db.transaction import transaction
 from kombo_portal.kombo import (
     CreateLinkRequest,
     IntegrationCategory,
@@ -382,3 +385,26 @@ async def test_control_state_with_an_unknown_state_changes_nothing(kombo, contro
     assert response.status_code == 400
     assert (await kombo.get_integration(integration_id)).status is IntegrationState.ACTIVE
     assert [e["type"] for e in outbox(engine)] == ["integration-created"]
+
+
+async def test_a_details_read_is_answered_while_another_writer_holds_the_database(
+    kombo, control, engine
+):
+    integration_id = await connect(kombo, control)
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with transaction(engine):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        # The portal fetches details after every change: they must not queue for writes.
+        details = await asyncio.wait_for(kombo.get_integration(integration_id), timeout=10)
+        assert details.id == integration_id
+    finally:
+        release.set()
+        thread.join()
