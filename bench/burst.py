@@ -4,6 +4,7 @@
     python -m bench.burst                    # SQLite, 200 users at once, 3 rounds
     python -m bench.burst --users 50 --rounds 1
     python -m bench.burst --postgres postgresql://postgres@127.0.0.1:5432/test
+    python -m bench.burst --setting REFLEX_STATE_MANAGER_MODE=memory
 
 Each round: as many users as asked, all at once, each through the steps of
 bench/many_users.py (load, init, activation); printed: each step's p50 and p99,
@@ -37,10 +38,17 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=many_users.USERS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", help="a PostgreSQL URL: a fresh schema there")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server (repeatable), e.g. REFLEX_STATE_MANAGER_MODE=memory",
+    )
     args = parser.parse_args()
     work_dir = Path(tempfile.mkdtemp(prefix="bench-burst-"))
     with ExitStack() as stack:
-        overrides = {}
+        overrides = dict(setting.split("=", 1) for setting in args.setting)
         if args.postgres:
             overrides["REFLEX_DB_URL"] = stack.enter_context(postgres_schema_url(args.postgres))
         app = start_app(work_dir, overrides, web_workdir=many_users.WEB_WORKDIR)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from kombo_portal.db.transaction import transaction as database_transaction
 from kombo_portal.sandbox.faults import Faults
-from kombo_portal.sandbox.outbox import WebhookSettings
+from kombo_portal.sandbox.outbox import WebhookSettings, enqueued_webhooks
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ class SandboxContext:
         # The portal's: on SQLite a process's writers take turns, as there.
         with database_transaction(self.get_engine()) as session:
             yield session
-        self.on_webhook_enqueued()
+            enqueued = enqueued_webhooks(session)
+        # Once committed, and only then: each wake is a pass over the outbox.
+        if enqueued:
+            self.on_webhook_enqueued()
 
 
 def sandbox_context(request: Request) -> SandboxContext:

@@ -28,6 +28,7 @@ def enqueue_webhook(
     now: datetime | None = None,
 ) -> str:
     """Store a webhook in the outbox, in the caller's transaction; returns the event id."""
+    session.info[_ENQUEUED] = True
     now = now or utc_now()
     event_id = random_text(24)
     # Pretty-printed, as Kombo sends it: receivers must verify the raw bytes.
@@ -44,6 +45,14 @@ def enqueue_webhook(
             )
         )
     return event_id
+
+
+def enqueued_webhooks(session: Session) -> bool:
+    """Whether the session's transaction put a webhook in the outbox."""
+    return bool(session.info.get(_ENQUEUED))
+
+
+_ENQUEUED = "sandbox_webhook_enqueued"
 
 
 def list_deliveries(session: Session, limit: int = 100) -> list[SandboxWebhookDelivery]:
