@@ -77,17 +77,17 @@ MODELS = ("hris_employees", "hris_teams", "hris_absences", "ats_applications", "
 ID_ALPHABET = string.ascii_letters + string.digits
 # Found with bench/webhooks_profile.py (py-spy) on this code; it says what to fix next.
 BIGGEST_COST = (
-    "the one worker process's CPU, not the database: it runs at about a full core "
-    "(the notes below), 3.2 ms of CPU per event on PostgreSQL against the floor's 1.3. "
-    "Its Python holds the GIL only about 42 % of the time (`python -m "
-    "bench.webhooks_profile --gil`: granian's send and receive, Reflex's and the "
-    "portal's ASGI layers, the signature, one log line and the hand-off to a database "
-    "thread on the event loop; SQLAlchemy in the threads); the rest is granian's HTTP "
-    "work, the drivers' C code and the kernel's side of the thread hand-offs and of "
-    "`ingest_event`'s statements (2 for data-changed, the floor's 1; 5 for a state "
-    "change), each a round trip. PostgreSQL itself waits: sampled during the load it "
-    "had about 4 transactions open, idle, waiting for the portal, and lock waits in "
-    "under 1 % of samples. On SQLite the one write lock caps the rate as well."
+    "the one worker process's Python, not the database: its threads together use about "
+    "a core while the load lasts (SQLite, per request, from /proc: the event loop 0.45 ms "
+    "of CPU, for granian's send and receive, Reflex's and the portal's ASGI layers, the "
+    "signature, the log line and the hand-off; the database threads 0.65 ms, for "
+    "SQLAlchemy's session, `ingest`'s statements (2 for data-changed, the floor's 1; 5 "
+    "for a state change) and the commit; granian's own threads under 0.1 ms). The "
+    "floor does one Core insert with no session. `python -m bench.webhooks_profile "
+    "--gil` shows where the Python time goes. PostgreSQL itself waits (an earlier "
+    "profile): sampled during "
+    "the load it had about 4 transactions open, idle, waiting for the portal, and lock "
+    "waits in under 1 % of samples. On SQLite the one write lock caps the rate as well."
 )
 
 
