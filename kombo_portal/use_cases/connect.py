@@ -339,7 +339,9 @@ def _record_connection(
                 mark_removed(session, kombo_integration_id, known=refused)
                 return None
         try:
-            integration = record_integration(session, facts, connected_by_user_id=user.user_id)
+            integration = record_integration(
+                session, facts, connected_by_user_id=user.user_id, known=existing
+            )
         except IntegrationOwnedElsewhere:
             finish_attempt(
                 attempt, "refused", f"{kombo_integration_id} belongs to another organisation"
