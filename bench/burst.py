@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument(
         "--setting",
         action="append",
+        type=_setting,
         default=[],
         metavar="NAME=VALUE",
         help="a setting for the server (repeatable), e.g. REFLEX_STATE_MANAGER_MODE=memory",
@@ -48,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     work_dir = Path(tempfile.mkdtemp(prefix="bench-burst-"))
     with ExitStack() as stack:
-        overrides = dict(setting.split("=", 1) for setting in args.setting)
+        overrides = dict(args.setting)
         if args.postgres:
             overrides["REFLEX_DB_URL"] = stack.enter_context(postgres_schema_url(args.postgres))
         app = start_app(work_dir, overrides, web_workdir=many_users.WEB_WORKDIR)
@@ -90,6 +91,13 @@ def main() -> None:
                 flush=True,
             )
     shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not name or not equals:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
 
 
 if __name__ == "__main__":

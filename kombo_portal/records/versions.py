@@ -53,7 +53,9 @@ def _bump_versions_at_commit(session: Session) -> None:
     bumped: dict[str, int] = {}
     for organisation_id in sorted(changed):  # one order: no deadlocks between two
         # The new version comes back with the UPDATE (no second read): an open page
-        # that shows it already has nothing to read again (state.live).
+        # that shows it already has nothing to read again (state.live). A Core
+        # statement: an Organisation loaded in this session keeps its old `version`
+        # in memory, so whoever needs the version reads the column (organisation_version).
         version = (
             session.connection()
             .execute(_BUMP_VERSION, {"organisation": organisation_id})

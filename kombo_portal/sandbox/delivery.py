@@ -117,7 +117,7 @@ class WebhookDeliverer:
         # Looked for first with a read, which takes no lock: most passes find nothing,
         # and a write transaction would queue behind every other writer for it.
         with reading(self._engine) as session:
-            if not session.exec(_due(now).limit(1)).first():
+            if not session.exec(_due(now, col(SandboxWebhookDelivery.id)).limit(1)).first():
                 return []
         with transaction(self._engine) as session:
             claimed = []
@@ -161,9 +161,10 @@ class WebhookDeliverer:
             session.add(delivery)
 
 
-def _due(now: datetime) -> SelectOfScalar[SandboxWebhookDelivery]:
+def _due(now: datetime, what: Any = SandboxWebhookDelivery) -> SelectOfScalar[Any]:
+    """The deliveries due at `now`, oldest first (`what`: the rows, or a column of them)."""
     return (
-        select(SandboxWebhookDelivery)
+        select(what)
         .where(col(SandboxWebhookDelivery.delivered_at).is_(None))
         .where(col(SandboxWebhookDelivery.attempts) < MAX_ATTEMPTS)
         .where(col(SandboxWebhookDelivery.next_attempt_at) <= now)

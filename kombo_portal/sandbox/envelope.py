@@ -58,7 +58,11 @@ def kombo_endpoint(*, reads_body: bool, writes: bool = True) -> Callable[[Handle
             def run() -> dict[str, object] | SandboxError:
                 if not writes:
                     with reading(sandbox.get_engine()) as session:
-                        return handler(request, session, body)
+                        data = handler(request, session, body)
+                        if session.new or session.dirty or session.deleted:
+                            # A reading session never commits: the change would be lost.
+                            raise RuntimeError(f"{handler.__name__} changed rows: writes=True")
+                        return data
                 with sandbox.transaction() as session:
                     try:
                         return handler(request, session, body)

@@ -7,6 +7,8 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from kombo_portal.db.models import utc_now
@@ -23,6 +25,9 @@ from kombo_portal.kombo import (
     SetupStatus,
 )
 from kombo_portal.sandbox.app import create_sandbox_app
+from kombo_portal.sandbox.context import SandboxContext
+from kombo_portal.sandbox.envelope import kombo_endpoint
+from kombo_portal.sandbox.faults import Faults
 from kombo_portal.sandbox.models import SandboxActivationToken, SandboxLink
 from tests.sandbox.conftest import PUBLIC_URL, SANDBOX_KEY, complete_flow, link_token, outbox
 
@@ -436,3 +441,19 @@ async def test_the_deliverer_is_woken_by_a_change_that_sends_a_webhook_only(engi
         await kombo.integration_by_token(token)  # marks the token used, sends nothing
         assert wakes == ["wake"]
     assert len(outbox(engine)) == 1
+
+
+def test_a_read_only_endpoint_that_changes_a_row_fails_instead_of_losing_it(engine, sandbox_config):
+    @kombo_endpoint(reads_body=False, writes=False)
+    def touching(_request, session, _body):
+        session.add(SandboxLink(token="t" * 32, purpose="connect", link_type="EMBEDDED"))
+        return {}
+
+    app = Starlette(routes=[Route("/touch", touching)])
+    app.state.sandbox = SandboxContext(sandbox_config, lambda: engine, Faults(), lambda: None)
+    client = TestClient(app, headers={"Authorization": f"Bearer {SANDBOX_KEY}"})
+
+    with pytest.raises(RuntimeError, match="writes=True"):
+        client.get("/touch")
+    with Session(engine) as session:
+        assert session.exec(select(SandboxLink)).all() == []
