@@ -4,7 +4,6 @@ import asyncio
 import threading
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 from starlette.applications import Starlette
@@ -17,14 +16,11 @@ from kombo_portal.kombo import (
     CreateLinkRequest,
     IntegrationCategory,
     IntegrationState,
-    KomboClient,
     KomboError,
     Language,
     LinkType,
-    RetryPolicy,
     SetupStatus,
 )
-from kombo_portal.sandbox.app import create_sandbox_app
 from kombo_portal.sandbox.context import SandboxContext
 from kombo_portal.sandbox.envelope import kombo_endpoint
 from kombo_portal.sandbox.faults import Faults
@@ -420,26 +416,15 @@ async def test_a_details_read_is_answered_while_another_writer_holds_the_databas
         thread.join()
 
 
-async def test_the_deliverer_is_woken_by_a_change_that_sends_a_webhook_only(engine, sandbox_config):
-    wakes: list[str] = []
-    app = create_sandbox_app(
-        sandbox_config, lambda: engine, on_webhook_enqueued=lambda: wakes.append("wake")
-    )
-    async with KomboClient(
-        f"{PUBLIC_URL}/v1",
-        SANDBOX_KEY,
-        transport=httpx.ASGITransport(app=app),
-        retry=RetryPolicy(max_attempts=1),
-    ) as kombo:
-        control = TestClient(
-            app, base_url=PUBLIC_URL, headers={"Authorization": f"Bearer {SANDBOX_KEY}"}
-        )
-        link = await kombo.create_link(ACME)  # stores a link, sends nothing
-        assert wakes == []
-        token = complete_flow(control, link)  # makes the integration: integration-created
-        assert wakes == ["wake"]
-        await kombo.integration_by_token(token)  # marks the token used, sends nothing
-        assert wakes == ["wake"]
+async def test_the_deliverer_is_woken_by_a_change_that_sends_a_webhook_only(
+    kombo, control, engine, deliverer_wakes
+):
+    link = await kombo.create_link(ACME)  # stores a link, sends nothing
+    assert deliverer_wakes == []
+    token = complete_flow(control, link)  # makes the integration: integration-created
+    assert deliverer_wakes == ["wake"]
+    await kombo.integration_by_token(token)  # marks the token used, sends nothing
+    assert deliverer_wakes == ["wake"]
     assert len(outbox(engine)) == 1
 
 
