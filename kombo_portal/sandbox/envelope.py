@@ -61,7 +61,9 @@ def kombo_endpoint(*, reads_body: bool, writes: bool = True) -> Callable[[Handle
                         data = handler(request, session, body)
                         if session.new or session.dirty or session.deleted:
                             # A reading session never commits: the change would be lost.
-                            raise RuntimeError(f"{handler.__name__} changed rows: writes=True")
+                            raise RuntimeError(
+                                f"{handler.__name__} changed rows: declare it writes=True"
+                            )
                         return data
                 with sandbox.transaction() as session:
                     try:
