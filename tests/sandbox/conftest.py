@@ -28,18 +28,8 @@ def sandbox_config() -> SandboxConfig:
 
 
 @pytest.fixture
-def deliverer_wakes() -> list[str]:
-    """One entry each time the sandbox wakes its webhook deliverer."""
-    return []
-
-
-@pytest.fixture
-def sandbox_app(
-    engine: Engine, sandbox_config: SandboxConfig, deliverer_wakes: list[str]
-) -> Starlette:
-    return create_sandbox_app(
-        sandbox_config, lambda: engine, on_webhook_enqueued=lambda: deliverer_wakes.append("wake")
-    )
+def sandbox_app(engine: Engine, sandbox_config: SandboxConfig) -> Starlette:
+    return create_sandbox_app(sandbox_config, lambda: engine)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The sandbox's API, driven through the portal's own Kombo client."""
 
 import asyncio
+import dataclasses
 import threading
 from datetime import timedelta
 
@@ -417,8 +418,12 @@ async def test_a_details_read_is_answered_while_another_writer_holds_the_databas
 
 
 async def test_the_deliverer_is_woken_by_a_change_that_sends_a_webhook_only(
-    kombo, control, engine, deliverer_wakes
+    sandbox_app, kombo, control, engine
 ):
+    deliverer_wakes: list[str] = []
+    sandbox_app.state.sandbox = dataclasses.replace(
+        sandbox_app.state.sandbox, on_webhook_enqueued=lambda: deliverer_wakes.append("wake")
+    )
     link = await kombo.create_link(ACME)  # stores a link, sends nothing
     assert deliverer_wakes == []
     token = complete_flow(control, link)  # makes the integration: integration-created
